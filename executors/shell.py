@@ -1,0 +1,168 @@
+"""Run a command on the console's own host.
+
+Parameters reach the command as data: an argv element each, or shell-quoted inside a script.
+The command gets its own process group, so a timeout or a cancel stops everything it started.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import selectors
+import shlex
+import signal
+import subprocess
+import time
+from collections.abc import Mapping
+from threading import Event
+from typing import Any, ClassVar
+
+from executors.base import SYSTEM_PREFIX, Emit, ExecutorError, Result, Spec, substitute
+from executors.lines import LineSplitter
+
+SHELL = "/bin/bash"
+
+
+class ShellExecutor:
+    kind: ClassVar[str] = "shell"
+
+    def __init__(
+        self,
+        *,
+        timeout: float,
+        kill_grace: float = 5.0,
+        env: Mapping[str, str] | None = None,
+        cwd: str | None = None,
+        max_line: int = 16384,
+        partial_line_after: float = 0.25,
+    ) -> None:
+        self.timeout = timeout
+        self.kill_grace = kill_grace
+        self.env = dict(env) if env is not None else None
+        self.cwd = cwd
+        self.max_line = max_line
+        self.partial_line_after = partial_line_after
+
+    def render(self, step: Mapping[str, Any], params: Mapping[str, Any]) -> Spec:
+        if step.get("argv"):
+            return {"argv": [substitute(arg, params, quote=False) for arg in step["argv"]]}
+        if step.get("script"):
+            script = substitute(step["script"], params, quote=True)
+            return {"argv": [SHELL, "-c", script], "script": script}
+        raise ExecutorError("a shell step needs argv or script", permanent=True)
+
+    def describe(self, spec: Spec) -> str:
+        return spec.get("script") or shlex.join(spec["argv"])
+
+    def run(self, spec: Spec, emit: Emit, cancel: Event) -> Result:
+        try:
+            process = subprocess.Popen(
+                spec["argv"],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                start_new_session=True,
+                env=self.env,
+                cwd=self.cwd,
+            )
+        except FileNotFoundError:
+            emit("stderr", f"{SYSTEM_PREFIX}command not found: {spec['argv'][0]}\n")
+            return Result("failed", 127, "command not found")
+        except PermissionError:
+            emit("stderr", f"{SYSTEM_PREFIX}permission denied: {spec['argv'][0]}\n")
+            return Result("failed", 126, "permission denied")
+        return _Supervisor(self, process, emit, cancel).supervise()
+
+
+class _Supervisor:
+    """Stream a process's two pipes in arrival order and stop its group on timeout or cancel."""
+
+    def __init__(
+        self, executor: ShellExecutor, process: subprocess.Popen, emit: Emit, cancel: Event
+    ):
+        self.executor = executor
+        self.process = process
+        self.emit = emit
+        self.cancel = cancel
+        self.selector = selectors.DefaultSelector()
+        self.splitters: dict[int, tuple[str, LineSplitter]] = {}
+        for stream, pipe in (("stdout", process.stdout), ("stderr", process.stderr)):
+            os.set_blocking(pipe.fileno(), False)
+            self.selector.register(pipe, selectors.EVENT_READ)
+            self.splitters[pipe.fileno()] = (stream, LineSplitter(executor.max_line))
+        self.stopping: str | None = None
+        self.kill_at: float | None = None
+        self.last_data = time.monotonic()
+
+    def supervise(self) -> Result:
+        deadline = time.monotonic() + self.executor.timeout
+        leader_exited_at: float | None = None
+        while self.selector.get_map():
+            self._read(timeout=0.05)
+            now = time.monotonic()
+            if self.stopping is None:
+                if self.cancel.is_set():
+                    self._stop("cancelled", "cancelled by a person")
+                elif now > deadline:
+                    self._stop("timed_out", f"timed out after {self.executor.timeout:g} s")
+            if self.kill_at is not None and now > self.kill_at:
+                self._signal_group(signal.SIGKILL)
+                self.kill_at = None
+            if leader_exited_at is None and self.process.poll() is not None:
+                leader_exited_at = now
+            elif leader_exited_at is not None and now - leader_exited_at > 1.0:
+                # The leader is gone but something it started still holds the pipes open.
+                self._signal_group(signal.SIGKILL)
+                break
+        self._drain()
+        exit_code = self.process.wait()
+        self._signal_group(signal.SIGKILL)
+        return self._result(exit_code)
+
+    def _read(self, timeout: float) -> None:
+        for key, _ in self.selector.select(timeout):
+            stream, splitter = self.splitters[key.fd]
+            try:
+                data = os.read(key.fd, 65536)
+            except BlockingIOError:
+                continue
+            if not data:
+                self.selector.unregister(key.fileobj)
+                self._emit_all(stream, splitter.flush())
+                continue
+            self.last_data = time.monotonic()
+            self._emit_all(stream, splitter.feed(data))
+        if time.monotonic() - self.last_data > self.executor.partial_line_after:
+            for stream, splitter in self.splitters.values():
+                if splitter.pending:
+                    self._emit_all(stream, splitter.flush())
+
+    def _drain(self) -> None:
+        for key in list(self.selector.get_map().values()):
+            self.selector.unregister(key.fileobj)
+        for fd, (stream, splitter) in self.splitters.items():
+            self._emit_all(stream, splitter.flush())
+            del fd
+        self.process.stdout.close()
+        self.process.stderr.close()
+
+    def _emit_all(self, stream: str, lines: list[str]) -> None:
+        for line in lines:
+            self.emit(stream, line)
+
+    def _stop(self, outcome: str, why: str) -> None:
+        self.stopping = outcome
+        self.emit("stderr", f"{SYSTEM_PREFIX}{why}; stopping the step and everything it started\n")
+        self._signal_group(signal.SIGTERM)
+        self.kill_at = time.monotonic() + self.executor.kill_grace
+
+    def _signal_group(self, signum: int) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signum)
+
+    def _result(self, exit_code: int) -> Result:
+        if self.stopping is not None:
+            return Result(self.stopping, exit_code)  # type: ignore[arg-type]
+        if exit_code == 0:
+            return Result("succeeded", 0)
+        return Result("failed", exit_code)

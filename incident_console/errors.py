@@ -1,0 +1,36 @@
+"""Errors that services raise; the API and the web views turn them into clear 4xx answers."""
+
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    status_code = 400
+    code = "invalid"
+
+    def __init__(self, message: str, *, fields: dict[str, str] | None = None, **extra) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+        self.extra = extra
+
+    def as_dict(self) -> dict:
+        body = {"error": self.code, "detail": self.message}
+        if self.fields:
+            body["fields"] = self.fields
+        body.update(self.extra)
+        return body
+
+
+class InvalidInput(ServiceError):
+    status_code = 400
+    code = "invalid"
+
+
+class NotFound(ServiceError):
+    status_code = 404
+    code = "not_found"
+
+
+class Conflict(ServiceError):
+    status_code = 409
+    code = "conflict"

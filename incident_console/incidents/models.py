@@ -1,0 +1,158 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from runbooks.schema import Runbook
+
+
+class Severity(models.TextChoices):
+    SEV1 = "sev1", "SEV1 — critical"
+    SEV2 = "sev2", "SEV2 — major"
+    SEV3 = "sev3", "SEV3 — minor"
+    SEV4 = "sev4", "SEV4 — low"
+
+
+class Scenario(models.Model):
+    """A runbook as the console knows it, synced from its YAML file."""
+
+    slug = models.SlugField(unique=True)
+    title = models.CharField(max_length=200)
+    title_ru = models.CharField(max_length=200, blank=True)
+    kind = models.CharField(max_length=20, default="scenario")
+    severity = models.CharField(max_length=4, choices=Severity.choices)
+    alerts = models.JSONField(default=list)
+    symptoms = models.JSONField(default=list)
+    expected_recovery_min = models.PositiveIntegerField(null=True, blank=True)
+    expected_recovery_max = models.PositiveIntegerField(null=True, blank=True)
+    definition = models.JSONField(help_text="The validated runbook as loaded from its file.")
+    version = models.CharField(max_length=32, help_text="Hash of the file it came from.")
+    source_path = models.CharField(max_length=500)
+    is_active = models.BooleanField(default=True)
+    synced_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kind", "slug"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def runbook(self) -> Runbook:
+        return Runbook.model_validate(self.definition)
+
+    @property
+    def steps(self) -> list[dict]:
+        return self.definition.get("steps", [])
+
+    def step(self, step_id: str) -> dict | None:
+        return next((step for step in self.steps if step["id"] == step_id), None)
+
+
+class Incident(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open"
+        ACKNOWLEDGED = "acknowledged"
+        MITIGATED = "mitigated"
+        RESOLVED = "resolved"
+        CLOSED = "closed"
+
+    ACTIVE_STATUSES = (Status.OPEN, Status.ACKNOWLEDGED, Status.MITIGATED)
+
+    scenario = models.ForeignKey(Scenario, on_delete=models.PROTECT, related_name="incidents")
+    title = models.CharField(max_length=200)
+    severity = models.CharField(max_length=4, choices=Severity.choices)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    opened_at = models.DateTimeField(auto_now_add=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    mitigated_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-opened_at"]
+        indexes = [models.Index(fields=["status", "-opened_at"])]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("incident-detail", args=[self.pk])
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == self.Status.CLOSED
+
+
+class TimelineEntry(models.Model):
+    """One thing that happened during an incident.  Entries are only ever added."""
+
+    class Kind(models.TextChoices):
+        INCIDENT_OPENED = "incident_opened"
+        STATUS_CHANGED = "status_changed"
+        RUN_QUEUED = "run_queued"
+        RUN_STARTED = "run_started"
+        RUN_FINISHED = "run_finished"
+        RUN_CANCEL_REQUESTED = "run_cancel_requested"
+        STEP_MARKED = "step_marked"
+        NOTE = "note"
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="timeline")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=40, choices=Kind.choices)
+    message = models.TextField()
+    run = models.ForeignKey(
+        "runs.StepRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name_plural = "timeline entries"
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.kind}: {self.message}"
+
+
+class Contact(models.Model):
+    """A person or provider the runbook says to call; edited in the admin."""
+
+    role = models.CharField(max_length=100)
+    team = models.CharField(max_length=100, blank=True)
+    name = models.CharField(max_length=200, blank=True)
+    phone = models.CharField(max_length=50, blank=True)
+    email = models.EmailField(blank=True)
+    slack = models.CharField(max_length=100, blank=True)
+    telegram = models.CharField(max_length=100, blank=True)
+    url = models.URLField(blank=True)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["team", "role"]
+
+    def __str__(self) -> str:
+        return f"{self.role}: {self.name}" if self.name else self.role
+
+
+class EscalationLevel(models.Model):
+    level = models.PositiveSmallIntegerField(unique=True)
+    name = models.CharField(max_length=100)
+    contacts = models.ManyToManyField(Contact, related_name="escalation_levels", blank=True)
+    after_minutes = models.PositiveIntegerField(
+        default=0, help_text="Minutes without acknowledgement before this level is called."
+    )
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["level"]
+
+    def __str__(self) -> str:
+        return f"L{self.level} {self.name}"

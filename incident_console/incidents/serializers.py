@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from incident_console.incidents.models import Incident, Scenario, Severity, TimelineEntry
+from incident_console.runs.serializers import StepRunSerializer
+
+
+class StepSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    title = serializers.CharField()
+    title_ru = serializers.CharField()
+    executor = serializers.CharField()
+    target = serializers.CharField()
+    destructive = serializers.BooleanField()
+    description = serializers.CharField()
+    instructions = serializers.CharField()
+    params = serializers.ListField(child=serializers.DictField())
+    on_failure = serializers.CharField(allow_null=True)
+
+
+class ScenarioSerializer(serializers.ModelSerializer):
+    steps = StepSerializer(many=True, read_only=True)
+    expected_recovery = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Scenario
+        fields = [
+            "slug",
+            "title",
+            "title_ru",
+            "kind",
+            "severity",
+            "alerts",
+            "symptoms",
+            "expected_recovery",
+            "steps",
+            "version",
+        ]
+
+    def get_expected_recovery(self, scenario: Scenario) -> dict | None:
+        if scenario.expected_recovery_max is None:
+            return None
+        return {
+            "min_minutes": scenario.expected_recovery_min,
+            "max_minutes": scenario.expected_recovery_max,
+        }
+
+
+class IncidentCreateSerializer(serializers.Serializer):
+    scenario = serializers.SlugField()
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    severity = serializers.ChoiceField(choices=Severity.choices, required=False)
+
+
+class IncidentSerializer(serializers.ModelSerializer):
+    scenario = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    opened_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Incident
+        fields = [
+            "id",
+            "scenario",
+            "title",
+            "severity",
+            "status",
+            "opened_by",
+            "opened_at",
+            "acknowledged_at",
+            "mitigated_at",
+            "resolved_at",
+            "closed_at",
+        ]
+
+
+class IncidentStepSerializer(StepSerializer):
+    latest_run = StepRunSerializer(allow_null=True)
+
+
+class IncidentDetailSerializer(IncidentSerializer):
+    steps = serializers.SerializerMethodField()
+
+    class Meta(IncidentSerializer.Meta):
+        fields = [*IncidentSerializer.Meta.fields, "steps"]
+
+    def get_steps(self, incident: Incident) -> list[dict]:
+        latest = {}
+        for run in incident.runs.select_related("created_by").order_by("created_at", "pk"):
+            latest[run.step_id] = run
+        steps = [{**step, "latest_run": latest.get(step["id"])} for step in incident.scenario.steps]
+        return IncidentStepSerializer(steps, many=True).data
+
+
+class TimelineEntrySerializer(serializers.ModelSerializer):
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = TimelineEntry
+        fields = ["id", "at", "actor", "kind", "message", "run", "data"]
+
+
+class StepRunRequestSerializer(serializers.Serializer):
+    params = serializers.DictField(required=False, default=dict)
+
+
+class ManualStepSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=["done", "skipped"])
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)

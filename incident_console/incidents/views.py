@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from incident_console.errors import ServiceError
+from incident_console.incidents import services
+from incident_console.incidents.models import Incident, Scenario, Severity
+from incident_console.runs.models import OutputChunk, StepRun
+
+TIMELINE_PREVIEW = 50
+
+
+@login_required
+def dashboard(request):
+    active = Incident.objects.filter(status__in=Incident.ACTIVE_STATUSES).select_related("scenario")
+    recent = Incident.objects.exclude(status__in=Incident.ACTIVE_STATUSES).select_related(
+        "scenario"
+    )[:20]
+    return render(request, "incidents/dashboard.html", {"active": active, "recent": recent})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def incident_new(request):
+    scenarios = Scenario.objects.filter(is_active=True)
+    form = {"scenario": request.GET.get("scenario", ""), "title": "", "severity": ""}
+    if request.method == "POST":
+        form = {key: request.POST.get(key, "").strip() for key in ("scenario", "title", "severity")}
+        try:
+            incident = services.incident_open(
+                scenario_slug=form["scenario"],
+                title=form["title"],
+                severity=form["severity"] or None,
+                actor=request.user,
+            )
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            return redirect(incident)
+    context = {"scenarios": scenarios, "severities": Severity.choices, "form": form}
+    return render(request, "incidents/incident_new.html", context, status=_status(request))
+
+
+def _status(request) -> int:
+    return 400 if request.method == "POST" else 200
+
+
+@login_required
+def incident_detail(request, pk: int):
+    incident = get_object_or_404(Incident.objects.select_related("scenario", "opened_by"), pk=pk)
+    runs = list(incident.runs.select_related("created_by").order_by("created_at", "pk"))
+    latest = {run.step_id: run for run in runs}
+    steps = [
+        {**step, "number": number, "latest_run": latest.get(step["id"])}
+        for number, step in enumerate(incident.scenario.steps, start=1)
+    ]
+    timeline = incident.timeline.select_related("actor").order_by("-at", "-pk")[:TIMELINE_PREVIEW]
+    page_state = {
+        "incident": incident.pk,
+        "closed": incident.status in (Incident.Status.RESOLVED, Incident.Status.CLOSED),
+        "runs": {run.step_id: _run_state(run) for run in latest.values()},
+    }
+    context = {
+        "incident": incident,
+        "scenario": incident.scenario,
+        "steps": steps,
+        "timeline": list(reversed(timeline)),
+        "page_state": json.dumps(page_state),
+    }
+    return render(request, "incidents/incident_detail.html", context)
+
+
+def _run_state(run: StepRun) -> dict:
+    return {"id": run.pk, "status": run.status, "exit_code": run.exit_code}
+
+
+@login_required
+def incident_timeline(request, pk: int):
+    incident = get_object_or_404(Incident.objects.select_related("scenario", "opened_by"), pk=pk)
+    entries = list(incident.timeline.select_related("actor", "run").order_by("at", "pk"))
+    previous = incident.opened_at
+    for entry in entries:
+        entry.since_previous = entry.at - previous
+        previous = entry.at
+    context = {"incident": incident, "entries": entries}
+    return render(request, "incidents/incident_timeline.html", context)
+
+
+@login_required
+def run_output_text(request, pk: int):
+    run = get_object_or_404(StepRun, pk=pk)
+    chunks = OutputChunk.objects.filter(run=run).order_by("seq").values_list("text", flat=True)
+    header = f"# {run.step_title}\n# $ {run.command_display}\n# status: {run.status}\n"
+    response = StreamingHttpResponse(
+        _stream(header, chunks.iterator(chunk_size=500)), content_type="text/plain; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'inline; filename="run-{run.pk}.txt"'
+    return response
+
+
+def _stream(header: str, texts):
+    yield header
+    yield from texts

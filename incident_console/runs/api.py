@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from incident_console.runs import services
+from incident_console.runs.models import StepRun
+from incident_console.runs.queries import PAGE_SIZE, chunks_after
+from incident_console.runs.serializers import OutputPageSerializer, StepRunSerializer
+
+
+class StepRunViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    queryset = StepRun.objects.select_related("created_by")
+    serializer_class = StepRunSerializer
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("after", int, description="Return chunks with seq > after."),
+            OpenApiParameter("limit", int, description=f"At most this many (≤ {PAGE_SIZE})."),
+        ],
+        responses=OutputPageSerializer,
+    )
+    @action(detail=True, methods=["get"])
+    def output(self, request, pk=None):
+        run = self.get_object()
+        after = _non_negative_int(request.query_params.get("after", "0"), "after")
+        limit = _non_negative_int(request.query_params.get("limit", str(PAGE_SIZE)), "limit")
+        limit = max(1, min(limit, PAGE_SIZE))
+        chunks = chunks_after(run.pk, after, limit=limit)
+        last = chunks[-1]["seq"] if chunks else after
+        return Response(
+            {
+                "chunks": chunks,
+                "status": run.status,
+                "last_seq": run.last_seq,
+                "more": len(chunks) == limit or last < run.last_seq,
+            }
+        )
+
+    @extend_schema(request=None, responses=StepRunSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        run = services.step_run_cancel(run=self.get_object(), actor=request.user)
+        return Response(StepRunSerializer(run).data)
+
+
+def _non_negative_int(raw: str, name: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValidationError({name: "must be a whole number"}) from None
+    if value < 0:
+        raise ValidationError({name: "must not be negative"})
+    return value

@@ -1,0 +1,101 @@
+"""Live output of one run over a websocket.
+
+On connect the consumer joins the run's group first, then sends what the database holds after
+``?after=N``; live batches then follow.  Anything at or below the last sent seq is dropped and
+any hole is filled from the database, so a client sees every chunk once, in order.
+"""
+
+from __future__ import annotations
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from incident_console.runs.broadcast import run_group
+from incident_console.runs.models import StepRun
+from incident_console.runs.queries import PAGE_SIZE, chunks_after
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_NOT_FOUND = 4404
+CLOSE_BAD_REQUEST = 4400
+
+
+class RunOutputConsumer(AsyncJsonWebsocketConsumer):
+    run_id: int
+    last_seq: int = 0
+    group: str = ""
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        self.run_id = int(self.scope["url_route"]["kwargs"]["run_id"])
+        after = _after_from_query(self.scope.get("query_string", b""))
+        if after is None:
+            await self.close(code=CLOSE_BAD_REQUEST)
+            return
+        run = await _load_run(self.run_id)
+        if run is None:
+            await self.close(code=CLOSE_NOT_FOUND)
+            return
+        self.last_seq = after
+        self.group = run_group(self.run_id)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        await self._send_stored(before=None)
+        run = await _load_run(self.run_id)
+        if run.is_finished:
+            await self._send_status(run.status, run.exit_code)
+
+    async def disconnect(self, code: int) -> None:
+        if self.group:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def receive_json(self, content, **kwargs) -> None:
+        """Clients only listen; anything they send is ignored."""
+
+    async def run_output(self, event: dict) -> None:
+        for chunk in event["chunks"]:
+            if chunk["seq"] <= self.last_seq:
+                continue
+            if chunk["seq"] > self.last_seq + 1:
+                await self._send_stored(before=chunk["seq"])
+            await self._send_chunk(chunk)
+
+    async def run_status(self, event: dict) -> None:
+        if event.get("last_seq", 0) > self.last_seq:
+            await self._send_stored(before=None)
+        await self._send_status(event["status"], event.get("exit_code"))
+
+    async def _send_stored(self, *, before: int | None) -> None:
+        while True:
+            chunks = await database_sync_to_async(chunks_after)(
+                self.run_id, self.last_seq, before=before
+            )
+            for chunk in chunks:
+                await self._send_chunk(chunk)
+            if len(chunks) < PAGE_SIZE:
+                return
+
+    async def _send_chunk(self, chunk: dict) -> None:
+        await self.send_json({"type": "output", **chunk})
+        self.last_seq = chunk["seq"]
+
+    async def _send_status(self, status: str, exit_code: int | None) -> None:
+        await self.send_json({"type": "status", "status": status, "exit_code": exit_code})
+
+
+def _after_from_query(query_string: bytes) -> int | None:
+    from urllib.parse import parse_qs
+
+    values = parse_qs(query_string.decode("latin-1")).get("after", ["0"])
+    try:
+        after = int(values[-1])
+    except ValueError:
+        return None
+    return after if after >= 0 else None
+
+
+@database_sync_to_async
+def _load_run(run_id: int) -> StepRun | None:
+    return StepRun.objects.filter(pk=run_id).first()

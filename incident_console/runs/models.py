@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class StepRun(models.Model):
+    """One execution of one step of an incident's scenario, with exactly what ran."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+        CANCELLED = "cancelled"
+        TIMED_OUT = "timed_out"
+        LOST = "lost"
+        SKIPPED = "skipped"
+
+    ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
+
+    incident = models.ForeignKey(
+        "incidents.Incident", on_delete=models.CASCADE, related_name="runs"
+    )
+    step_id = models.CharField(max_length=100)
+    step_title = models.CharField(max_length=300)
+    executor = models.CharField(max_length=20)
+    target = models.CharField(max_length=100)
+    runbook_version = models.CharField(max_length=32)
+    params = models.JSONField(default=dict)
+    command = models.JSONField(help_text="The rendered command the executor receives.")
+    command_display = models.TextField()
+    timeout = models.PositiveIntegerField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    exit_code = models.IntegerField(null=True, blank=True)
+    detail = models.TextField(blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    worker = models.CharField(max_length=200, blank=True)
+    cancel_requested = models.BooleanField(default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    last_seq = models.PositiveIntegerField(default=0)
+    output_bytes = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            # Two clicks, two browsers or a retried request must never start a step twice.
+            models.UniqueConstraint(
+                fields=["incident", "step_id"],
+                condition=Q(status__in=["queued", "running"]),
+                name="one_active_run_per_step",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "heartbeat_at"])]
+
+    def __str__(self) -> str:
+        return f"run {self.pk} of {self.step_id} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status not in self.ACTIVE_STATUSES
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.started_at and self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return None
+
+
+class OutputChunk(models.Model):
+    """A contiguous piece of one stream of a run's output, numbered by ``seq`` from 1."""
+
+    run = models.ForeignKey(StepRun, on_delete=models.CASCADE, related_name="chunks")
+    seq = models.PositiveIntegerField()
+    stream = models.CharField(max_length=6, choices=[("stdout", "stdout"), ("stderr", "stderr")])
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["run", "seq"]
+        constraints = [models.UniqueConstraint(fields=["run", "seq"], name="unique_chunk_seq")]
+
+    def __str__(self) -> str:
+        return f"run {self.run_id} chunk {self.seq}"
+
+    def as_message(self) -> dict:
+        return {"seq": self.seq, "stream": self.stream, "text": self.text}

@@ -1,0 +1,45 @@
+from rest_framework import serializers
+
+from incident_console.runs.models import StepRun
+
+
+class StepRunSerializer(serializers.ModelSerializer):
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    command = serializers.CharField(source="command_display", read_only=True)
+
+    class Meta:
+        model = StepRun
+        fields = [
+            "id",
+            "incident",
+            "step_id",
+            "step_title",
+            "executor",
+            "target",
+            "runbook_version",
+            "params",
+            "command",
+            "status",
+            "exit_code",
+            "detail",
+            "created_by",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "last_seq",
+            "output_bytes",
+            "cancel_requested",
+        ]
+
+
+class OutputChunkSerializer(serializers.Serializer):
+    seq = serializers.IntegerField()
+    stream = serializers.ChoiceField(choices=["stdout", "stderr"])
+    text = serializers.CharField()
+
+
+class OutputPageSerializer(serializers.Serializer):
+    chunks = OutputChunkSerializer(many=True)
+    status = serializers.CharField()
+    last_seq = serializers.IntegerField()
+    more = serializers.BooleanField()

@@ -1,0 +1,287 @@
+"""Starting, executing, completing, cancelling and reaping step runs."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from executors import ExecutorError, Result
+from executors.base import SYSTEM_PREFIX
+from incident_console.errors import Conflict, InvalidInput, NotFound
+from incident_console.incidents.models import Incident, TimelineEntry
+from incident_console.incidents.timeline import timeline_add
+from incident_console.runs.broadcast import broadcast_run_status
+from incident_console.runs.dispatch import enqueue_run
+from incident_console.runs.executors import build_executor
+from incident_console.runs.models import OutputChunk, StepRun
+from incident_console.runs.output import OutputRecorder, lines_to_chunks
+from runbooks.schema import Step
+
+log = logging.getLogger(__name__)
+
+WORKER_NAME = f"{socket.gethostname()}:{uuid.uuid4().hex[:6]}"
+
+
+def step_params_validate(step: Step, params: Any) -> dict[str, Any]:
+    """Check submitted values against the step's declared parameters; fill defaults."""
+    if params is None:
+        params = {}
+    if not isinstance(params, dict):
+        raise InvalidInput("params must be an object of parameter names to values")
+    declared = {p.name: p for p in step.params}
+    errors = {name: "is not a parameter of this step" for name in params if name not in declared}
+    values: dict[str, Any] = {}
+    for name, parameter in declared.items():
+        try:
+            values[name] = parameter.validate_value(params.get(name))
+        except ValueError as exc:
+            errors[name] = str(exc)
+    if errors:
+        raise InvalidInput("invalid parameters", fields=errors)
+    return values
+
+
+def _runnable_step(incident: Incident, step_id: str) -> Step:
+    if incident.status in (Incident.Status.RESOLVED, Incident.Status.CLOSED):
+        raise Conflict(f"the incident is {incident.status}; reopen it to run steps")
+    step = incident.scenario.runbook.step(step_id)
+    if step is None:
+        raise NotFound(f"the scenario has no step {step_id!r}")
+    return step
+
+
+def step_run_start(*, incident: Incident, step_id: str, actor, params: Any) -> StepRun:
+    """Queue one run of an automated step.  A step already queued or running is refused."""
+    step = _runnable_step(incident, step_id)
+    if step.executor == "manual":
+        raise InvalidInput("this is a manual step: mark it done or skipped instead")
+    values = step_params_validate(step, params)
+    timeout = min(step.timeout or settings.STEP_TIMEOUT_DEFAULT, settings.STEP_TIMEOUT_MAX)
+    executor = build_executor(step.executor, timeout=timeout)
+    spec = executor.render(step.model_dump(), values)
+    run = _create_run(
+        incident=incident,
+        step=step,
+        actor=actor,
+        values=values,
+        spec=spec,
+        display=executor.describe(spec),
+        timeout=timeout,
+        timeline={
+            "kind": TimelineEntry.Kind.RUN_QUEUED,
+            "message": f"Queued “{step.title}” on {step.target}: {executor.describe(spec)}",
+            "data": {"step_id": step.id, "target": step.target, "params": values},
+        },
+    )
+    transaction.on_commit(lambda: enqueue_run(run.pk, run.task_id))
+    return run
+
+
+def _create_run(*, incident, step, actor, values, spec, display, timeout, timeline, **fields):
+    try:
+        with transaction.atomic():
+            run = StepRun.objects.create(
+                incident=incident,
+                step_id=step.id,
+                step_title=step.title,
+                executor=step.executor,
+                target=step.target,
+                runbook_version=incident.scenario.version,
+                params=values,
+                command=spec,
+                command_display=display,
+                timeout=timeout,
+                task_id=uuid.uuid4().hex,
+                created_by=actor,
+                **fields,
+            )
+            timeline_add(incident=incident, actor=actor, run=run, **timeline)
+    except IntegrityError:
+        active = StepRun.objects.filter(
+            incident=incident, step_id=step.id, status__in=StepRun.ACTIVE_STATUSES
+        ).first()
+        raise Conflict(
+            "this step is already queued or running", run=active.pk if active else None
+        ) from None
+    return run
+
+
+def step_run_execute(*, run_id: int, task_id: str) -> StepRun | None:
+    """Run a queued run once.  Only the first caller with the stored task id gets to run it."""
+    now = timezone.now()
+    claimed = StepRun.objects.filter(pk=run_id, status=StepRun.Status.QUEUED, task_id=task_id)
+    if (
+        claimed.update(
+            status=StepRun.Status.RUNNING, started_at=now, heartbeat_at=now, worker=WORKER_NAME
+        )
+        != 1
+    ):
+        log.info("run %s is not queued for task %s; nothing to do", run_id, task_id)
+        return None
+    run = StepRun.objects.select_related("incident").get(pk=run_id)
+    timeline_add(
+        incident=run.incident_id,
+        kind=TimelineEntry.Kind.RUN_STARTED,
+        message=f"Started “{run.step_title}”",
+        run=run,
+        data={"worker": WORKER_NAME},
+    )
+    broadcast_run_status(run)
+    result, recorder = _execute(run)
+    return _finish(run, result, recorder)
+
+
+def _execute(run: StepRun) -> tuple[Result, OutputRecorder]:
+    cancel = threading.Event()
+    recorder = OutputRecorder(
+        run.pk,
+        cancel,
+        flush_interval=settings.OUTPUT_FLUSH_INTERVAL,
+        flush_lines=settings.OUTPUT_FLUSH_LINES,
+        heartbeat_interval=settings.RUN_HEARTBEAT_INTERVAL,
+    )
+    try:
+        with recorder:
+            result = _call_executor(run, recorder, cancel)
+    except RuntimeError as exc:
+        log.error("run %s: %s", run.pk, exc)
+        result = Result("failed", None, str(exc))
+    return result, recorder
+
+
+def _call_executor(run: StepRun, recorder: OutputRecorder, cancel: threading.Event) -> Result:
+    try:
+        executor = build_executor(run.executor, timeout=run.timeout)
+        return executor.run(run.command, recorder.emit, cancel)
+    except ExecutorError as exc:
+        recorder.emit("stderr", f"{SYSTEM_PREFIX}{exc}\n")
+        return Result("failed", None, str(exc))
+    except Exception as exc:
+        log.exception("run %s: executor crashed", run.pk)
+        recorder.emit("stderr", f"{SYSTEM_PREFIX}the executor failed: {type(exc).__name__}\n")
+        return Result("failed", None, f"executor failed: {type(exc).__name__}")
+
+
+def _finish(run: StepRun, result: Result, recorder: OutputRecorder) -> StepRun:
+    finished = timezone.now()
+    StepRun.objects.filter(
+        pk=run.pk, status__in=[StepRun.Status.RUNNING, StepRun.Status.LOST]
+    ).update(
+        status=result.status,
+        exit_code=result.exit_code,
+        detail=result.detail,
+        finished_at=finished,
+        heartbeat_at=finished,
+        last_seq=recorder.last_seq,
+        output_bytes=recorder.bytes,
+    )
+    run.refresh_from_db()
+    exit_text = f", exit code {run.exit_code}" if run.exit_code is not None else ""
+    timeline_add(
+        incident=run.incident_id,
+        kind=TimelineEntry.Kind.RUN_FINISHED,
+        message=f"“{run.step_title}” {run.status.replace('_', ' ')}{exit_text}",
+        run=run,
+        data={"status": run.status, "exit_code": run.exit_code, "seconds": run.duration_seconds},
+    )
+    broadcast_run_status(run)
+    return run
+
+
+def manual_step_complete(*, incident: Incident, step_id: str, actor, outcome: str, note: str):
+    """Record that a person did (or skipped) a manual step, with their note as its output."""
+    step = _runnable_step(incident, step_id)
+    if step.executor != "manual":
+        raise InvalidInput("only manual steps are marked done; run this step instead")
+    if outcome not in ("done", "skipped"):
+        raise InvalidInput("invalid outcome", fields={"outcome": "must be done or skipped"})
+    executor = build_executor("manual", timeout=0)
+    who = getattr(actor, "username", "")
+    spec = executor.render(
+        step.model_dump(), {"outcome": outcome, "note": note or "", "actor": who}
+    )
+    lines: list[tuple[str, str]] = []
+    result = executor.run(
+        spec, lambda stream, text: lines.append((stream, text)), threading.Event()
+    )
+    chunks = lines_to_chunks(lines, 1)
+    now = timezone.now()
+    with transaction.atomic():
+        run = _create_run(
+            incident=incident,
+            step=step,
+            actor=actor,
+            values={"outcome": outcome},
+            spec=spec,
+            display=executor.describe(spec),
+            timeout=1,
+            timeline={
+                "kind": TimelineEntry.Kind.STEP_MARKED,
+                "message": f"Marked “{step.title}” {outcome}" + (f": {note}" if note else ""),
+            },
+            status=result.status,
+            started_at=now,
+            finished_at=now,
+            last_seq=len(chunks),
+            output_bytes=sum(len(c["text"].encode()) for c in chunks),
+        )
+        OutputChunk.objects.bulk_create(OutputChunk(run=run, **chunk) for chunk in chunks)
+    broadcast_run_status(run)
+    return run
+
+
+def step_run_cancel(*, run: StepRun, actor) -> StepRun:
+    """Ask the worker running a step to stop it; a queued run is cancelled at once."""
+    now = timezone.now()
+    if StepRun.objects.filter(pk=run.pk, status=StepRun.Status.QUEUED).update(
+        status=StepRun.Status.CANCELLED, cancel_requested=True, finished_at=now
+    ):
+        message = f"Cancelled “{run.step_title}” before it started"
+    elif StepRun.objects.filter(pk=run.pk, status=StepRun.Status.RUNNING).update(
+        cancel_requested=True
+    ):
+        message = f"Asked to cancel “{run.step_title}”"
+    else:
+        raise Conflict(f"the run is already {run.status}")
+    timeline_add(
+        incident=run.incident_id,
+        kind=TimelineEntry.Kind.RUN_CANCEL_REQUESTED,
+        message=message,
+        actor=actor,
+        run=run,
+    )
+    run.refresh_from_db()
+    broadcast_run_status(run)
+    return run
+
+
+def runs_reap_lost(*, now=None) -> int:
+    """Mark running runs whose worker stopped beating as lost; they never restart by themselves."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.RUN_LOST_AFTER)
+    reaped = 0
+    stale = StepRun.objects.filter(status=StepRun.Status.RUNNING, heartbeat_at__lt=cutoff)
+    for run in stale:
+        if not StepRun.objects.filter(
+            pk=run.pk, status=StepRun.Status.RUNNING, heartbeat_at__lt=cutoff
+        ).update(status=StepRun.Status.LOST, finished_at=now):
+            continue
+        reaped += 1
+        run.refresh_from_db()
+        timeline_add(
+            incident=run.incident_id,
+            kind=TimelineEntry.Kind.RUN_FINISHED,
+            message=f"“{run.step_title}” lost: its worker stopped answering; run it again",
+            run=run,
+            data={"status": "lost", "last_heartbeat": run.heartbeat_at.isoformat()},
+        )
+        broadcast_run_status(run)
+    return reaped

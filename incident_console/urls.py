@@ -1,0 +1,30 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from incident_console.health import health
+from incident_console.incidents import views
+from incident_console.incidents.api import IncidentViewSet, ScenarioViewSet
+from incident_console.runs.api import StepRunViewSet
+
+router = DefaultRouter()
+router.register("scenarios", ScenarioViewSet, basename="scenario")
+router.register("incidents", IncidentViewSet, basename="incident")
+router.register("runs", StepRunViewSet, basename="run")
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("incidents/new/", views.incident_new, name="incident-new"),
+    path("incidents/<int:pk>/", views.incident_detail, name="incident-detail"),
+    path("incidents/<int:pk>/timeline/", views.incident_timeline, name="incident-timeline"),
+    path("runs/<int:pk>/output.txt", views.run_output_text, name="run-output-text"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    path("api/health/", health, name="health"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/", include(router.urls)),
+]

@@ -1,0 +1,159 @@
+"""The typed shape of a runbook file.  docs/runbooks.md describes it for authors."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+SLUG = r"^[a-z0-9][a-z0-9-]*$"
+PLACEHOLDER = re.compile(r"\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}")
+Severity = Literal["sev1", "sev2", "sev3", "sev4"]
+ExecutorKind = Literal["shell", "manual"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Parameter(_Strict):
+    """A value a person fills in before a step runs; it reaches the executor as data."""
+
+    name: Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]*$")]
+    label: str = ""
+    type: Literal["string", "integer", "path", "choice"] = "string"
+    default: str | int | None = None
+    required: bool = True
+    pattern: str | None = None
+    choices: list[str] = Field(default_factory=list)
+    min: int | None = None
+    max: int | None = None
+    help: str = ""
+
+    @field_validator("pattern")
+    @classmethod
+    def _pattern_compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"pattern does not compile: {exc}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _choices_for_choice(self) -> Parameter:
+        if self.type == "choice" and not self.choices:
+            raise ValueError("a choice parameter needs choices")
+        return self
+
+    def validate_value(self, raw: Any) -> str | int:
+        """Return the value converted to its type, or raise ValueError saying what is wrong."""
+        if raw is None or raw == "":
+            if self.default is not None:
+                raw = self.default
+            elif self.required:
+                raise ValueError("is required")
+            else:
+                return ""
+        if self.type == "integer":
+            return self._integer(raw)
+        value = str(raw)
+        if "\x00" in value or "\n" in value:
+            raise ValueError("must be one line of text")
+        if self.type == "choice" and value not in self.choices:
+            raise ValueError(f"must be one of {', '.join(self.choices)}")
+        if self.type == "path" and not value.startswith("/"):
+            raise ValueError("must be an absolute path")
+        if self.pattern and not re.fullmatch(self.pattern, value):
+            raise ValueError(f"must match {self.pattern}")
+        return value
+
+    def _integer(self, raw: Any) -> int:
+        if isinstance(raw, bool):
+            raise ValueError("must be a whole number")
+        try:
+            value = int(str(raw).strip())
+        except ValueError:
+            raise ValueError("must be a whole number") from None
+        if self.min is not None and value < self.min:
+            raise ValueError(f"must be at least {self.min}")
+        if self.max is not None and value > self.max:
+            raise ValueError(f"must be at most {self.max}")
+        return value
+
+
+class Step(_Strict):
+    """One step of a scenario: a command an executor runs, or an action a person takes."""
+
+    id: Annotated[str, Field(pattern=SLUG)]
+    title: str
+    title_ru: str = ""
+    description: str = ""
+    executor: ExecutorKind
+    target: Annotated[str, Field(pattern=SLUG)] = "local"
+    argv: list[str] | None = None
+    script: str | None = None
+    instructions: str = ""
+    params: list[Parameter] = Field(default_factory=list)
+    destructive: bool = False
+    timeout: Annotated[int | None, Field(gt=0)] = None
+    on_failure: str | None = None
+
+    @model_validator(mode="after")
+    def _command_matches_executor(self) -> Step:
+        if self.executor == "shell":
+            if (self.argv is None) == (self.script is None):
+                raise ValueError("a shell step needs exactly one of argv or script")
+            if self.argv is not None and not self.argv:
+                raise ValueError("argv must not be empty")
+        elif self.argv is not None or self.script is not None:
+            raise ValueError("a manual step has instructions, not argv or script")
+        self._placeholders_are_declared()
+        return self
+
+    def _placeholders_are_declared(self) -> None:
+        declared = {p.name for p in self.params}
+        texts = list(self.argv or []) + [self.script or ""]
+        used = {name for text in texts for name in PLACEHOLDER.findall(text)}
+        missing = sorted(used - declared)
+        if missing:
+            raise ValueError(f"placeholders without a parameter: {', '.join(missing)}")
+
+    def param(self, name: str) -> Parameter:
+        return next(p for p in self.params if p.name == name)
+
+
+class RecoveryTime(_Strict):
+    min_minutes: Annotated[int, Field(ge=0)]
+    max_minutes: Annotated[int, Field(ge=0)]
+
+
+class Runbook(_Strict):
+    """A scenario: how to recognise it and the steps that recover from it."""
+
+    slug: Annotated[str, Field(pattern=SLUG)]
+    title: str
+    title_ru: str = ""
+    kind: Literal["scenario", "procedure"] = "scenario"
+    severity: Severity = "sev2"
+    alerts: list[str] = Field(default_factory=list)
+    symptoms: list[str] = Field(default_factory=list)
+    expected_recovery: RecoveryTime | None = None
+    escalation: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+    steps: list[Step]
+
+    @model_validator(mode="after")
+    def _steps_are_consistent(self) -> Runbook:
+        ids = [step.id for step in self.steps]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"step ids repeat: {', '.join(duplicates)}")
+        for step in self.steps:
+            if step.on_failure and step.on_failure not in ids:
+                raise ValueError(f"step {step.id}: on_failure names unknown step {step.on_failure}")
+        return self
+
+    def step(self, step_id: str) -> Step | None:
+        return next((step for step in self.steps if step.id == step_id), None)

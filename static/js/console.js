@@ -1,0 +1,220 @@
+// Incident page: run steps, mark manual steps, and stream each run's output live.
+// The database is the truth: every chunk has a per-run seq; the socket resumes with ?after=<seq>
+// and chunks at or below the last shown seq are ignored, so nothing is lost or shown twice.
+(function () {
+  "use strict";
+
+  var MAX_LINES = 5000; // the DOM keeps at most this many lines per run; the rest is one click away
+  var FINISHED = ["succeeded", "failed", "cancelled", "timed_out", "lost", "skipped"];
+  var state = JSON.parse(document.getElementById("page-state").textContent);
+  var panes = {};
+
+  function csrfToken() {
+    var match = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
+    return match ? decodeURIComponent(match[1]) : "";
+  }
+
+  function api(method, url, body) {
+    return fetch(url, {
+      method: method,
+      credentials: "same-origin",
+      headers: {"Content-Type": "application/json", "X-CSRFToken": csrfToken()},
+      body: body === undefined ? undefined : JSON.stringify(body),
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        if (!response.ok) { throw data; }
+        return data;
+      });
+    });
+  }
+
+  function describeError(data) {
+    var text = (data && (data.detail || data.error)) || "Request failed";
+    if (data && data.fields) {
+      text += ": " + Object.keys(data.fields).map(function (k) { return k + " " + data.fields[k]; }).join("; ");
+    } else if (data && typeof data === "object" && !data.detail) {
+      text = Object.keys(data).map(function (k) { return k + ": " + data[k]; }).join("; ");
+    }
+    return text;
+  }
+
+  function OutputPane(card, runId) {
+    this.card = card;
+    this.runId = runId;
+    this.pre = card.querySelector("[data-role=output]");
+    this.pre.textContent = "";
+    this.lastSeq = 0;
+    this.lines = 0;
+    this.hidden = 0;
+    this.finished = false;
+    this.retry = 500;
+    this.notice = null;
+    this.connect();
+  }
+
+  OutputPane.prototype.connect = function () {
+    var self = this;
+    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    var socket = new WebSocket(scheme + location.host + "/ws/runs/" + this.runId + "/?after=" + this.lastSeq);
+    this.socket = socket;
+    socket.onopen = function () { self.retry = 500; };
+    socket.onmessage = function (event) {
+      var message = JSON.parse(event.data);
+      if (message.type === "output") { self.append(message); }
+      if (message.type === "status") { self.status(message.status, message.exit_code); }
+    };
+    socket.onclose = function () {
+      if (self.finished || self.closedByPage) { return; }
+      setTimeout(function () { self.connect(); }, self.retry);
+      self.retry = Math.min(self.retry * 2, 10000);
+    };
+  };
+
+  OutputPane.prototype.close = function () {
+    this.closedByPage = true;
+    if (this.socket) { this.socket.close(); }
+  };
+
+  OutputPane.prototype.append = function (chunk) {
+    if (chunk.seq <= this.lastSeq) { return; }
+    this.lastSeq = chunk.seq;
+    var follow = this.pre.scrollTop + this.pre.clientHeight >= this.pre.scrollHeight - 8;
+    var span = document.createElement("span");
+    span.className = chunk.stream;
+    span.textContent = chunk.text;
+    span.dataset.lines = (chunk.text.match(/\n/g) || []).length || 1;
+    this.pre.appendChild(span);
+    this.lines += Number(span.dataset.lines);
+    this.trim();
+    if (follow) { this.pre.scrollTop = this.pre.scrollHeight; }
+  };
+
+  OutputPane.prototype.trim = function () {
+    while (this.lines > MAX_LINES && this.pre.firstChild && this.pre.childNodes.length > 1) {
+      var first = this.pre.firstChild;
+      if (first === this.notice) { first = first.nextSibling; }
+      var count = Number(first.dataset.lines || 0);
+      this.pre.removeChild(first);
+      this.lines -= count;
+      this.hidden += count;
+    }
+    if (this.hidden) {
+      if (!this.notice) {
+        this.notice = document.createElement("a");
+        this.notice.className = "hidden-lines";
+        this.notice.href = "/runs/" + this.runId + "/output.txt";
+        this.notice.target = "_blank";
+        this.pre.insertBefore(this.notice, this.pre.firstChild);
+      }
+      this.notice.textContent = "… " + this.hidden + " earlier lines not shown here: open the full output\n";
+    }
+  };
+
+  OutputPane.prototype.status = function (status, exitCode) {
+    setStepStatus(this.card, status, exitCode);
+    if (FINISHED.indexOf(status) >= 0) {
+      this.finished = true;
+      if (this.socket) { this.socket.close(); }
+    }
+  };
+
+  function setStepStatus(card, status, exitCode) {
+    var badge = card.querySelector("[data-role=status]");
+    badge.textContent = status + (exitCode !== null && exitCode !== undefined && status !== "succeeded" ? " (exit " + exitCode + ")" : "");
+    card.className = card.className.replace(/\brun-\S+/g, "").trim() + " run-" + status;
+    var running = FINISHED.indexOf(status) < 0;
+    var runButton = card.querySelector("[data-action=run]");
+    var cancelButton = card.querySelector("[data-action=cancel]");
+    if (runButton) { runButton.disabled = running || state.closed; }
+    if (cancelButton) { cancelButton.hidden = !running; }
+  }
+
+  function showRun(card, run) {
+    if (panes[card.dataset.step] && panes[card.dataset.step].runId === run.id) { return; }
+    if (panes[card.dataset.step]) { panes[card.dataset.step].close(); }
+    card.querySelector("[data-role=run]").hidden = false;
+    card.querySelector("[data-role=run-foot]").innerHTML = '<a target="_blank" href="/runs/' + run.id + '/output.txt">full output</a>';
+    if (run.command) {
+      var meta = card.querySelector("[data-role=run-meta]");
+      meta.textContent = "";
+      var code = document.createElement("code");
+      code.textContent = "$ " + run.command;
+      meta.appendChild(code);
+      meta.appendChild(document.createTextNode(" · run " + run.id + (run.created_by ? " by " + run.created_by : "")));
+    }
+    setStepStatus(card, run.status, run.exit_code);
+    panes[card.dataset.step] = new OutputPane(card, run.id);
+  }
+
+  function formValues(card) {
+    var values = {};
+    card.querySelectorAll("[data-role=form] input, [data-role=form] select").forEach(function (input) {
+      if (input.name && input.name !== "note") { values[input.name] = input.value; }
+    });
+    return values;
+  }
+
+  function showError(card, text) {
+    var box = card.querySelector("[data-role=error]");
+    box.textContent = text || "";
+    box.hidden = !text;
+  }
+
+  function runStep(card) {
+    if (card.dataset.destructive === "true" &&
+        !window.confirm("“" + card.dataset.title + "” changes or deletes things. Run it now?")) {
+      return;
+    }
+    showError(card, "");
+    var url = "/api/incidents/" + state.incident + "/steps/" + card.dataset.step + "/run/";
+    api("POST", url, {params: formValues(card)}).then(function (data) {
+      return api("GET", "/api/runs/" + data.run + "/");
+    }).then(function (run) { showRun(card, run); })
+      .catch(function (data) { showError(card, describeError(data)); });
+  }
+
+  function completeStep(card, outcome) {
+    showError(card, "");
+    var note = card.querySelector("input[name=note]");
+    var url = "/api/incidents/" + state.incident + "/steps/" + card.dataset.step + "/complete/";
+    api("POST", url, {outcome: outcome, note: note ? note.value : ""})
+      .then(function (run) { showRun(card, run); })
+      .catch(function (data) { showError(card, describeError(data)); });
+  }
+
+  function cancelRun(card) {
+    var pane = panes[card.dataset.step];
+    if (!pane) { return; }
+    api("POST", "/api/runs/" + pane.runId + "/cancel/", {})
+      .catch(function (data) { showError(card, describeError(data)); });
+  }
+
+  document.querySelectorAll(".step").forEach(function (card) {
+    card.addEventListener("click", function (event) {
+      var action = event.target.dataset && event.target.dataset.action;
+      if (action === "run") { runStep(card); }
+      if (action === "done") { completeStep(card, "done"); }
+      if (action === "skip") { completeStep(card, "skipped"); }
+      if (action === "cancel") { cancelRun(card); }
+    });
+    var known = state.runs[card.dataset.step];
+    if (known) {
+      setStepStatus(card, known.status, known.exit_code);
+      panes[card.dataset.step] = new OutputPane(card, known.id);
+    } else if (state.closed) {
+      var button = card.querySelector("[data-action=run]");
+      if (button) { button.disabled = true; }
+    }
+  });
+
+  // Runs started from another browser or the API appear here without a reload.
+  function refresh() {
+    api("GET", "/api/incidents/" + state.incident + "/").then(function (incident) {
+      incident.steps.forEach(function (step) {
+        var card = document.getElementById("step-" + step.id);
+        if (card && step.latest_run) { showRun(card, step.latest_run); }
+      });
+    }).catch(function () {}).then(function () { setTimeout(refresh, 3000); });
+  }
+  setTimeout(refresh, 3000);
+})();
