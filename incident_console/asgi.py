@@ -31,4 +31,4 @@ application = ProtocolTypeRouter(
 if settings.EMBEDDED and os.environ.get("INCIDENT_CONSOLE_SERVER") == "1":
     from incident_console.runs.dispatch import start_embedded_reaper
 
-    start_embedded_reaper()
+    start_embedded_reaper(settings.REAP_INTERVAL)

@@ -94,7 +94,10 @@ TEMPLATES = [
 
 def _databases() -> dict:
     if DATABASE_URL:
-        config = dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+        max_age = env_int("DB_CONN_MAX_AGE", 60)
+        config = dj_database_url.parse(
+            DATABASE_URL, conn_max_age=max_age, conn_health_checks=max_age > 0
+        )
         return {"default": config}
     return {
         "default": {
@@ -107,6 +110,8 @@ def _databases() -> dict:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 30,
             },
+            # A file, not shared-cache memory: step threads need WAL and the busy timeout.
+            "TEST": {"NAME": VAR_DIR / "test.sqlite3"},
         }
     }
 
@@ -130,6 +135,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT.mkdir(exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -173,6 +179,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": STEP_TIMEOUT_MAX + 600}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+REAP_INTERVAL = env_float("REAP_INTERVAL", 15.0, minimum=1.0)
+CELERY_BEAT_SCHEDULE = {
+    "reap-lost-runs": {"task": "runs.reap_lost_runs", "schedule": REAP_INTERVAL},
+}
 
 # Step execution.
 EMBEDDED_WORKERS = env_int("EMBEDDED_WORKERS", 8, minimum=1)
@@ -186,8 +196,9 @@ RUNBOOK_DIRS = [BASE_DIR / "runbooks"] + [
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        # Token first so that anonymous requests get 401 with WWW-Authenticate, not 403.
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

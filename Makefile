@@ -1,0 +1,47 @@
+# The README's contract: `make run` serves the console, `make test` runs the whole suite.
+SHELL := /bin/bash
+PORT ?= 8000
+VENV := .venv
+BIN := $(VENV)/bin
+# Django 6 needs Python 3.12+: take the first interpreter on this machine that is new enough.
+PYTHON ?= $(shell for c in python3.13 python3.12 python3 $(wildcard $(HOME)/.pyenv/versions/3.1[2-9]*/bin/python3) $(wildcard /usr/bin/python3.1[2-9]); do \
+	if $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then echo $$c; break; fi; done)
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/incident_console
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/9
+
+.PHONY: install run test test-embedded test-service lint bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (set PYTHON=...)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py sync_runbooks
+	$(BIN)/python manage.py ensure_admin
+	@echo "Incident Console on http://127.0.0.1:$(PORT)/"
+	INCIDENT_CONSOLE_SERVER=1 $(BIN)/uvicorn incident_console.asgi:application --host 127.0.0.1 --port $(PORT)
+
+test: test-embedded test-service
+
+test-embedded: install
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest
+
+test-service: install
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) SECRET_KEY=test-only-secret-key DB_CONN_MAX_AGE=0 \
+		$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

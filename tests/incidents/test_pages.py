@@ -1,0 +1,87 @@
+import pytest
+from django.test import Client
+
+from incident_console.incidents.models import Incident
+from incident_console.runs.models import OutputChunk, StepRun
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def browser(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize("path", ["/", "/incidents/new/", "/incidents/1/", "/incidents/1/timeline/", "/runs/1/output.txt"])
+def test_every_page_needs_a_login(db, path):
+    response = Client().get(path)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/")
+
+
+def test_logging_in_leads_to_the_dashboard(user):
+    response = Client().post("/login/", {"username": "alice", "password": "pw-123456"})
+    assert response.status_code == 302 and response["Location"] == "/"
+
+
+def test_the_dashboard_lists_open_incidents(browser, incident):
+    page = browser.get("/").content.decode()
+    assert incident.title in page and "SEV3" in page
+
+
+def test_the_new_incident_form_offers_every_scenario_with_its_symptoms(browser, scenarios):
+    page = browser.get("/incidents/new/").content.decode()
+    assert "Переполнение диска" in page
+    assert "CriticalDiskUsage" in page
+
+
+def test_opening_an_incident_from_the_form_redirects_to_it(browser, scenarios):
+    response = browser.post("/incidents/new/", {"scenario": "disk-full", "title": "", "severity": "sev1"})
+    incident = Incident.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/incidents/{incident.pk}/"
+    assert (incident.title, incident.severity) == ("Disk full", "sev1")
+
+
+def test_an_unknown_scenario_in_the_form_is_an_error_and_creates_nothing(browser, scenarios):
+    response = browser.post("/incidents/new/", {"scenario": "bogus"})
+    assert response.status_code == 400
+    assert "no scenario" in response.content.decode()
+    assert not Incident.objects.exists()
+
+
+def test_the_incident_page_shows_symptoms_and_every_step_in_order(browser, make_incident):
+    incident = make_incident("disk-full")
+    page = browser.get(f"/incidents/{incident.pk}/").content.decode()
+    titles = [step["title"] for step in incident.scenario.steps]
+    positions = [page.index(title) for title in titles]
+    assert positions == sorted(positions)
+    assert "No space left on device" in page
+    assert page.count('data-action="run"') == 8
+    assert page.count('data-action="done"') == 1
+
+
+def test_the_timeline_page_lists_entries_with_run_output_links(browser, incident, user):
+    run = StepRun.objects.create(
+        incident=incident, step_id="count", step_title="Print numbered lines", executor="shell",
+        target="local", runbook_version="v", command={}, command_display="seq 1", timeout=5,
+        status="succeeded", created_by=user,
+    )
+    incident.timeline.create(kind="run_finished", message="“Print numbered lines” succeeded", run=run)
+    page = browser.get(f"/incidents/{incident.pk}/timeline/").content.decode()
+    assert "Opened SEV3 incident" in page
+    assert f"/runs/{run.pk}/output.txt" in page
+
+
+def test_the_full_output_is_served_as_text_in_order(browser, incident, user):
+    run = StepRun.objects.create(
+        incident=incident, step_id="count", step_title="Count", executor="shell", target="local",
+        runbook_version="v", command={}, command_display="seq 2", timeout=5, created_by=user,
+    )
+    OutputChunk.objects.create(run=run, seq=2, stream="stdout", text="2\n")
+    OutputChunk.objects.create(run=run, seq=1, stream="stdout", text="1\n")
+    response = browser.get(f"/runs/{run.pk}/output.txt")
+    body = b"".join(response.streaming_content).decode()
+    assert body.endswith("1\n2\n")
+    assert "# $ seq 2" in body

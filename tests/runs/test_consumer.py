@@ -1,0 +1,138 @@
+"""The websocket: stored chunks first, then live ones; never a gap, never a duplicate."""
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
+from rest_framework.authtoken.models import Token
+
+from incident_console.asgi import application
+from incident_console.runs.broadcast import run_group
+from incident_console.runs.models import OutputChunk, StepRun
+from incident_console.runs.services import step_run_start
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def run(incident, user, monkeypatch):
+    from incident_console.runs import services
+
+    monkeypatch.setattr(services, "enqueue_run", lambda run_id, task_id: None)
+    run = step_run_start(incident=incident, step_id="count", actor=user, params={})
+    store(run, 1, 2, 3, 4, 5)
+    return run
+
+
+@pytest.fixture
+def token(user):
+    return Token.objects.create(user=user).key
+
+
+def store(run, *seqs):
+    OutputChunk.objects.bulk_create(
+        OutputChunk(run=run, seq=seq, stream="stdout", text=f"chunk {seq}\n") for seq in seqs
+    )
+    StepRun.objects.filter(pk=run.pk).update(last_seq=max(seqs))
+
+
+async def connect(run_id, token, query=""):
+    communicator = WebsocketCommunicator(
+        application, f"/ws/runs/{run_id}/{query}",
+        headers=[(b"authorization", f"Token {token}".encode())],
+    )
+    connected, code = await communicator.connect()
+    return communicator, connected, code
+
+
+async def receive_seqs(communicator, count):
+    messages = [await communicator.receive_json_from(timeout=5) for _ in range(count)]
+    return [m.get("seq", m.get("status")) for m in messages]
+
+
+def live(*seqs):
+    return {
+        "type": "run.output",
+        "chunks": [{"seq": s, "stream": "stdout", "text": f"chunk {s}\n"} for s in seqs],
+    }
+
+
+async def test_a_late_client_gets_the_stored_output_after_its_seq(run, token):
+    communicator, connected, _ = await connect(run.pk, token, "?after=2")
+    assert connected
+    first = await communicator.receive_json_from(timeout=5)
+    assert first == {"type": "output", "seq": 3, "stream": "stdout", "text": "chunk 3\n"}
+    assert await receive_seqs(communicator, 2) == [4, 5]
+    assert await communicator.receive_nothing(timeout=0.2)
+    await communicator.disconnect()
+
+
+async def test_live_chunks_follow_the_backlog_without_duplicates(run, token):
+    communicator, _, _ = await connect(run.pk, token)
+    assert await receive_seqs(communicator, 5) == [1, 2, 3, 4, 5]
+    await sync_to_async(store)(run, 6, 7)
+    await get_channel_layer().group_send(run_group(run.pk), live(4, 5, 6, 7))
+    assert await receive_seqs(communicator, 2) == [6, 7]
+    assert await communicator.receive_nothing(timeout=0.2)
+    await communicator.disconnect()
+
+
+async def test_a_missed_live_message_is_filled_from_the_database(run, token):
+    communicator, _, _ = await connect(run.pk, token)
+    await receive_seqs(communicator, 5)
+    await sync_to_async(store)(run, 6, 7, 8)
+    await get_channel_layer().group_send(run_group(run.pk), live(8))
+    assert await receive_seqs(communicator, 3) == [6, 7, 8]
+    await communicator.disconnect()
+
+
+async def test_the_final_status_comes_after_every_chunk(run, token):
+    communicator, _, _ = await connect(run.pk, token)
+    await receive_seqs(communicator, 5)
+    await sync_to_async(store)(run, 6)
+    await sync_to_async(StepRun.objects.filter(pk=run.pk).update)(status="succeeded", exit_code=0)
+    status = {"type": "run.status", "run": run.pk, "status": "succeeded", "exit_code": 0, "last_seq": 6}
+    await get_channel_layer().group_send(run_group(run.pk), status)
+    assert await receive_seqs(communicator, 2) == [6, "succeeded"]
+    await communicator.disconnect()
+
+
+async def test_reconnecting_with_after_resumes_exactly_where_the_client_stopped(run, token):
+    first, _, _ = await connect(run.pk, token)
+    assert await receive_seqs(first, 5) == [1, 2, 3, 4, 5]
+    await first.disconnect()
+    await sync_to_async(store)(run, 6, 7)
+    await sync_to_async(StepRun.objects.filter(pk=run.pk).update)(status="failed", exit_code=1)
+    second, _, _ = await connect(run.pk, token, "?after=5")
+    assert await receive_seqs(second, 3) == [6, 7, "failed"]
+    await second.disconnect()
+
+
+async def test_an_anonymous_client_is_closed(run):
+    communicator = WebsocketCommunicator(application, f"/ws/runs/{run.pk}/")
+    connected, code = await communicator.connect()
+    assert not connected and code == 4401
+
+
+async def test_a_bad_token_is_closed(run):
+    communicator, connected, code = await connect(run.pk, "not-a-token")
+    assert not connected and code == 4401
+
+
+async def test_an_unknown_run_is_closed_with_4404(run, token):
+    _, connected, code = await connect(run.pk + 1000, token)
+    assert not connected and code == 4404
+
+
+async def test_a_bad_after_is_closed_with_4400(run, token):
+    _, connected, code = await connect(run.pk, token, "?after=abc")
+    assert not connected and code == 4400
+
+
+async def test_a_browser_from_another_site_is_refused(run, token):
+    communicator = WebsocketCommunicator(
+        application, f"/ws/runs/{run.pk}/",
+        headers=[(b"origin", b"http://evil.example"), (b"authorization", f"Token {token}".encode())],
+    )
+    connected, _ = await communicator.connect()
+    assert not connected
