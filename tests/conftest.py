@@ -21,10 +21,13 @@ SERVICE_MODE = not settings.EMBEDDED
 
 
 def pytest_collection_modifyitems(config, items):
-    skip = pytest.mark.skip(reason="service mode only: set DATABASE_URL and REDIS_URL")
+    skip_service = pytest.mark.skip(reason="service mode only: set DATABASE_URL and REDIS_URL")
+    skip_e2e = pytest.mark.skip(reason="browser tests run once, in the embedded pass")
     for item in items:
         if "service" in item.keywords and not SERVICE_MODE:
-            item.add_marker(skip)
+            item.add_marker(skip_service)
+        if "e2e" in item.keywords and SERVICE_MODE:
+            item.add_marker(skip_e2e)
 
 
 @pytest.fixture(autouse=True)
@@ -43,7 +46,9 @@ def scenarios(db):
 @pytest.fixture
 def make_user(django_user_model):
     def make(username: str = "alice", **fields):
-        return django_user_model.objects.create_user(username=username, password="pw-123456", **fields)
+        return django_user_model.objects.create_user(
+            username=username, password="pw-123456", **fields
+        )
 
     return make
 
@@ -89,12 +94,19 @@ def celery_worker(django_db_setup, django_db_blocker):
     env = {**os.environ, "DATABASE_URL": url, "OUTPUT_FLUSH_INTERVAL": "0.05"}
     command = [
         shutil.which("celery", path=str(Path(sys.executable).parent)) or "celery",
-        "-A", "incident_console", "worker", "--pool=threads", "--concurrency=8",
-        "--loglevel=INFO", "--without-gossip", "--without-mingle",
+        "-A",
+        "incident_console",
+        "worker",
+        "--pool=threads",
+        "--concurrency=8",
+        "--loglevel=INFO",
+        "--without-gossip",
+        "--without-mingle",
     ]
     log = open(ROOT / "var" / "celery-worker.log", "w")  # noqa: SIM115 - closed at teardown
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                               start_new_session=True)
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
     from incident_console.celery import app
 
     app.control.purge()

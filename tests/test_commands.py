@@ -33,7 +33,9 @@ def test_sync_runbooks_loads_the_shipped_runbooks():
     assert "loaded disk-full" in out.getvalue()
 
 
-def test_sync_runbooks_reports_a_bad_file_with_its_line_and_still_loads_the_rest(settings, tmp_path):
+def test_sync_runbooks_reports_a_bad_file_with_its_line_and_still_loads_the_rest(
+    settings, tmp_path
+):
     (tmp_path / "broken.yaml").write_text("slug: broken\ntitle: Broken\nsteps:\n  - id: x\n")
     settings.RUNBOOK_DIRS = [*settings.RUNBOOK_DIRS, tmp_path]
     err = StringIO()

@@ -81,7 +81,9 @@ async def test_a_duplicate_task_message_does_not_run_the_step_twice(celery_worke
         await asyncio.sleep(0.05)
     await asyncio.sleep(1)
     texts = await database_sync_to_async(
-        lambda: list(OutputChunk.objects.filter(run=run).order_by("seq").values_list("text", flat=True))
+        lambda: list(
+            OutputChunk.objects.filter(run=run).order_by("seq").values_list("text", flat=True)
+        )
     )()
     assert run.status == "succeeded"
     assert "".join(texts) == "".join(f"line {i}\n" for i in range(1, 51))

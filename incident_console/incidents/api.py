@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from incident_console.incidents import services
@@ -61,10 +61,18 @@ class IncidentViewSet(
         )
         return Response(IncidentDetailSerializer(incident).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses=TimelineEntrySerializer(many=True))
+    @extend_schema(
+        parameters=[OpenApiParameter("after", int, description="Only entries with id > after.")],
+        responses=TimelineEntrySerializer(many=True),
+    )
     @action(detail=True, methods=["get"])
     def timeline(self, request, pk=None):
         entries = self.get_object().timeline.select_related("actor")
+        after = request.query_params.get("after")
+        if after is not None:
+            if not after.isdigit():
+                raise ValidationError({"after": "must be a whole number"})
+            entries = entries.filter(pk__gt=int(after))
         page = self.paginate_queryset(entries)
         return self.get_paginated_response(TimelineEntrySerializer(page, many=True).data)
 
@@ -95,7 +103,3 @@ def _valid(serializer_class, data) -> dict:
     serializer = serializer_class(data=data)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
-
-
-def incident_or_404(pk) -> Incident:
-    return get_object_or_404(Incident.objects.select_related("scenario"), pk=pk)

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import json
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import StreamingHttpResponse
@@ -71,7 +69,7 @@ def incident_detail(request, pk: int):
         "scenario": incident.scenario,
         "steps": steps,
         "timeline": list(reversed(timeline)),
-        "page_state": json.dumps(page_state),
+        "page_state": page_state,
     }
     return render(request, "incidents/incident_detail.html", context)
 

@@ -207,14 +207,45 @@
     }
   });
 
-  // Runs started from another browser or the API appear here without a reload.
+  function lastTimelineId() {
+    var entries = document.querySelectorAll("#timeline [data-entry]");
+    return entries.length ? Number(entries[entries.length - 1].dataset.entry) : 0;
+  }
+
+  function appendTimeline(entries) {
+    var list = document.getElementById("timeline");
+    entries.forEach(function (entry) {
+      var item = document.createElement("li");
+      item.className = "kind-" + entry.kind;
+      item.dataset.entry = entry.id;
+      var time = document.createElement("time");
+      time.dateTime = entry.at;
+      time.textContent = new Date(entry.at).toISOString().substring(11, 19);
+      var actor = document.createElement("span");
+      actor.className = "actor";
+      actor.textContent = entry.actor || "console";
+      item.appendChild(time);
+      item.appendChild(document.createTextNode(" "));
+      item.appendChild(actor);
+      item.appendChild(document.createTextNode(" " + entry.message));
+      list.appendChild(item);
+    });
+  }
+
+  // Runs started from another browser or the API, and new timeline entries, appear without a reload.
   function refresh() {
-    api("GET", "/api/incidents/" + state.incident + "/").then(function (incident) {
+    var base = "/api/incidents/" + state.incident + "/";
+    api("GET", base).then(function (incident) {
       incident.steps.forEach(function (step) {
         var card = document.getElementById("step-" + step.id);
         if (card && step.latest_run) { showRun(card, step.latest_run); }
       });
-    }).catch(function () {}).then(function () { setTimeout(refresh, 3000); });
+      var status = document.getElementById("incident-status");
+      status.textContent = incident.status;
+      status.className = "status " + incident.status;
+      return api("GET", base + "timeline/?after=" + lastTimelineId());
+    }).then(function (page) { appendTimeline(page.results); })
+      .catch(function () {}).then(function () { setTimeout(refresh, 2000); });
   }
-  setTimeout(refresh, 3000);
+  setTimeout(refresh, 2000);
 })();

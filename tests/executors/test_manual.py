@@ -8,7 +8,10 @@ from executors.manual import ManualExecutor
 
 def test_marking_a_manual_step_done_records_who_and_the_note():
     executor = ManualExecutor()
-    spec = executor.render({"instructions": "Call the lead"}, {"outcome": "done", "note": "Called Ivan\nHe is on it", "actor": "alice"})
+    spec = executor.render(
+        {"instructions": "Call the lead"},
+        {"outcome": "done", "note": "Called Ivan\nHe is on it", "actor": "alice"},
+    )
     lines = []
     result = executor.run(spec, lambda s, t: lines.append(t), threading.Event())
     assert result == Result("succeeded", None)

@@ -13,8 +13,9 @@ def run(spec_or_step, params=None, *, timeout=10.0, cancel=None, **options):
     executor = ShellExecutor(timeout=timeout, kill_grace=1.0, **options)
     spec = executor.render(spec_or_step, params or {})
     lines: list[tuple[str, str]] = []
-    result = executor.run(spec, lambda stream, text: lines.append((stream, text)),
-                          cancel or threading.Event())
+    result = executor.run(
+        spec, lambda stream, text: lines.append((stream, text)), cancel or threading.Event()
+    )
     return result, lines
 
 
@@ -27,7 +28,9 @@ def pid_alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    state = Path(f"/proc/{pid}/stat").read_text().split()[2] if Path(f"/proc/{pid}").exists() else "X"
+    state = (
+        Path(f"/proc/{pid}/stat").read_text().split()[2] if Path(f"/proc/{pid}").exists() else "X"
+    )
     return state not in ("Z", "X")
 
 
@@ -97,7 +100,9 @@ def test_a_background_child_left_behind_is_stopped_when_the_step_ends(tmp_path):
     assert not pid_alive(int(pid_file.read_text()))
 
 
-@pytest.mark.parametrize("step", [{"argv": ["echo", "{{ value }}"]}, {"script": "echo {{ value }}"}])
+@pytest.mark.parametrize(
+    "step", [{"argv": ["echo", "{{ value }}"]}, {"script": "echo {{ value }}"}]
+)
 def test_a_parameter_is_data_never_shell_text(tmp_path, step):
     target = tmp_path / "pwned"
     value = f"x; touch {target}; $(touch {target}) `touch {target}`"
@@ -135,14 +140,19 @@ def test_a_partial_line_is_shown_before_the_command_finishes():
     executor = ShellExecutor(timeout=10, partial_line_after=0.2)
     spec = executor.render({"script": "printf 'Progress...'; sleep 1.5; echo done"}, {})
     start = time.monotonic()
-    executor.run(spec, lambda s, t: arrivals.append((time.monotonic() - start, t)), threading.Event())
+    executor.run(
+        spec, lambda s, t: arrivals.append((time.monotonic() - start, t)), threading.Event()
+    )
     assert arrivals[0][1] == "Progress..."
     assert arrivals[0][0] < 1.0
     assert "".join(t for _, t in arrivals) == "Progress...done\n"
 
 
 def test_large_output_on_both_streams_does_not_deadlock():
-    script = "head -c 3000000 /dev/zero | tr '\\0' 'o' | fold -w 99 & head -c 3000000 /dev/zero | tr '\\0' 'e' | fold -w 99 >&2; wait"
+    script = (
+        "head -c 3000000 /dev/zero | tr '\\0' o | fold -w 99 & "
+        "head -c 3000000 /dev/zero | tr '\\0' e | fold -w 99 >&2; wait"
+    )
     result, lines = run({"script": script}, timeout=30)
     assert result.status == "succeeded"
     assert len(text_of(lines, "stdout").replace("\n", "")) == 3_000_000

@@ -20,9 +20,14 @@ def test_scenarios_list_their_steps_with_executor_and_destructive_flag(api_clien
     assert disk["title_ru"] == "Переполнение диска"
     first = disk["steps"][0]
     assert {k: first[k] for k in ("id", "executor", "destructive")} == {
-        "id": "check-disk-usage", "executor": "shell", "destructive": False,
+        "id": "check-disk-usage",
+        "executor": "shell",
+        "destructive": False,
     }
-    assert {s["id"] for s in disk["steps"] if s["destructive"]} >= {"delete-old-backups", "docker-prune"}
+    assert {s["id"] for s in disk["steps"] if s["destructive"]} >= {
+        "delete-old-backups",
+        "docker-prune",
+    }
 
 
 def test_one_scenario_is_found_by_slug_and_an_unknown_one_is_404(api_client, scenarios):
@@ -32,13 +37,17 @@ def test_one_scenario_is_found_by_slug_and_an_unknown_one_is_404(api_client, sce
 
 def test_opening_an_incident_writes_it_and_its_first_timeline_entry(api_client, scenarios, user):
     response = api_client.post(
-        "/api/incidents/", {"scenario": "disk-full", "title": "Disk at 97%", "severity": "sev1"},
+        "/api/incidents/",
+        {"scenario": "disk-full", "title": "Disk at 97%", "severity": "sev1"},
         format="json",
     )
     assert response.status_code == 201
     body = response.json()
     assert (body["scenario"], body["title"], body["severity"], body["status"]) == (
-        "disk-full", "Disk at 97%", "sev1", "open",
+        "disk-full",
+        "Disk at 97%",
+        "sev1",
+        "open",
     )
     assert body["opened_by"] == "alice"
     assert [step["latest_run"] for step in body["steps"]] == [None] * len(body["steps"])
@@ -59,7 +68,9 @@ def test_an_incident_takes_the_scenarios_title_and_severity_by_default(api_clien
         ({"title": "no scenario"}, 400, "scenario"),
     ],
 )
-def test_bad_incident_input_is_refused_and_nothing_is_created(api_client, scenarios, payload, status, field):
+def test_bad_incident_input_is_refused_and_nothing_is_created(
+    api_client, scenarios, payload, status, field
+):
     response = api_client.post("/api/incidents/", payload, format="json")
     assert response.status_code == status
     assert field in str(response.json())
@@ -73,10 +84,17 @@ def test_malformed_json_is_a_400(api_client, scenarios):
 
 
 def test_running_a_step_queues_one_run_with_the_exact_command(api_client, incident, user):
-    response = api_client.post(run_url(incident, "echo"), {"params": {"value": "a b"}}, format="json")
+    response = api_client.post(
+        run_url(incident, "echo"), {"params": {"value": "a b"}}, format="json"
+    )
     assert response.status_code == 202
     run = StepRun.objects.get(pk=response.json()["run"])
-    assert (run.status, run.step_id, run.executor, run.target) == ("queued", "echo", "shell", "local")
+    assert (run.status, run.step_id, run.executor, run.target) == (
+        "queued",
+        "echo",
+        "shell",
+        "local",
+    )
     assert run.command == {"argv": ["echo", "a b"]}
     assert run.command_display == "echo 'a b'"
     assert run.created_by == user
@@ -98,7 +116,8 @@ def test_invalid_parameters_are_refused_with_each_reason_and_nothing_runs(api_cl
     )
     assert response.status_code == 400
     assert response.json()["fields"] == {
-        "lines": "must be a whole number", "extra": "is not a parameter of this step",
+        "lines": "must be a whole number",
+        "extra": "is not a parameter of this step",
     }
     assert not StepRun.objects.exists()
 
@@ -116,7 +135,8 @@ def test_a_manual_step_cannot_be_run_only_marked(api_client, incident):
 def test_marking_a_manual_step_done_stores_the_note_as_its_output(api_client, incident):
     response = api_client.post(
         f"/api/incidents/{incident.pk}/steps/call-lead/complete/",
-        {"outcome": "done", "note": "Lead is on the way"}, format="json",
+        {"outcome": "done", "note": "Lead is on the way"},
+        format="json",
     )
     assert response.status_code == 201
     run = StepRun.objects.get(pk=response.json()["id"])
@@ -211,7 +231,8 @@ def test_health_is_503_when_a_check_fails(db, monkeypatch):
     response = APIClient().get("/api/health/")
     assert response.status_code == 503
     assert response.json()["checks"]["channel_layer"] == {
-        "ok": False, "error": "ConnectionError: redis is down",
+        "ok": False,
+        "error": "ConnectionError: redis is down",
     }
 
 
@@ -219,3 +240,11 @@ def test_the_openapi_schema_describes_the_run_endpoint(api_client):
     response = api_client.get("/api/schema/", HTTP_ACCEPT="application/json")
     assert response.status_code == 200
     assert "/api/incidents/{id}/steps/{step_id}/run/" in response.json()["paths"]
+
+
+def test_the_timeline_can_be_read_from_after_an_entry(api_client, incident):
+    first = incident.timeline.get()
+    api_client.post(run_url(incident, "count"), {}, format="json")
+    body = api_client.get(f"/api/incidents/{incident.pk}/timeline/?after={first.pk}").json()
+    assert [entry["kind"] for entry in body["results"]] == ["run_queued"]
+    assert api_client.get(f"/api/incidents/{incident.pk}/timeline/?after=x").status_code == 400

@@ -14,7 +14,10 @@ def browser(user):
     return client
 
 
-@pytest.mark.parametrize("path", ["/", "/incidents/new/", "/incidents/1/", "/incidents/1/timeline/", "/runs/1/output.txt"])
+@pytest.mark.parametrize(
+    "path",
+    ["/", "/incidents/new/", "/incidents/1/", "/incidents/1/timeline/", "/runs/1/output.txt"],
+)
 def test_every_page_needs_a_login(db, path):
     response = Client().get(path)
     assert response.status_code == 302
@@ -38,7 +41,9 @@ def test_the_new_incident_form_offers_every_scenario_with_its_symptoms(browser, 
 
 
 def test_opening_an_incident_from_the_form_redirects_to_it(browser, scenarios):
-    response = browser.post("/incidents/new/", {"scenario": "disk-full", "title": "", "severity": "sev1"})
+    response = browser.post(
+        "/incidents/new/", {"scenario": "disk-full", "title": "", "severity": "sev1"}
+    )
     incident = Incident.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/incidents/{incident.pk}/"
     assert (incident.title, incident.severity) == ("Disk full", "sev1")
@@ -64,11 +69,21 @@ def test_the_incident_page_shows_symptoms_and_every_step_in_order(browser, make_
 
 def test_the_timeline_page_lists_entries_with_run_output_links(browser, incident, user):
     run = StepRun.objects.create(
-        incident=incident, step_id="count", step_title="Print numbered lines", executor="shell",
-        target="local", runbook_version="v", command={}, command_display="seq 1", timeout=5,
-        status="succeeded", created_by=user,
+        incident=incident,
+        step_id="count",
+        step_title="Print numbered lines",
+        executor="shell",
+        target="local",
+        runbook_version="v",
+        command={},
+        command_display="seq 1",
+        timeout=5,
+        status="succeeded",
+        created_by=user,
     )
-    incident.timeline.create(kind="run_finished", message="“Print numbered lines” succeeded", run=run)
+    incident.timeline.create(
+        kind="run_finished", message="“Print numbered lines” succeeded", run=run
+    )
     page = browser.get(f"/incidents/{incident.pk}/timeline/").content.decode()
     assert "Opened SEV3 incident" in page
     assert f"/runs/{run.pk}/output.txt" in page
@@ -76,8 +91,16 @@ def test_the_timeline_page_lists_entries_with_run_output_links(browser, incident
 
 def test_the_full_output_is_served_as_text_in_order(browser, incident, user):
     run = StepRun.objects.create(
-        incident=incident, step_id="count", step_title="Count", executor="shell", target="local",
-        runbook_version="v", command={}, command_display="seq 2", timeout=5, created_by=user,
+        incident=incident,
+        step_id="count",
+        step_title="Count",
+        executor="shell",
+        target="local",
+        runbook_version="v",
+        command={},
+        command_display="seq 2",
+        timeout=5,
+        created_by=user,
     )
     OutputChunk.objects.create(run=run, seq=2, stream="stdout", text="2\n")
     OutputChunk.objects.create(run=run, seq=1, stream="stdout", text="1\n")

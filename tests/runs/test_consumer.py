@@ -38,7 +38,8 @@ def store(run, *seqs):
 
 async def connect(run_id, token, query=""):
     communicator = WebsocketCommunicator(
-        application, f"/ws/runs/{run_id}/{query}",
+        application,
+        f"/ws/runs/{run_id}/{query}",
         headers=[(b"authorization", f"Token {token}".encode())],
     )
     connected, code = await communicator.connect()
@@ -91,7 +92,13 @@ async def test_the_final_status_comes_after_every_chunk(run, token):
     await receive_seqs(communicator, 5)
     await sync_to_async(store)(run, 6)
     await sync_to_async(StepRun.objects.filter(pk=run.pk).update)(status="succeeded", exit_code=0)
-    status = {"type": "run.status", "run": run.pk, "status": "succeeded", "exit_code": 0, "last_seq": 6}
+    status = {
+        "type": "run.status",
+        "run": run.pk,
+        "status": "succeeded",
+        "exit_code": 0,
+        "last_seq": 6,
+    }
     await get_channel_layer().group_send(run_group(run.pk), status)
     assert await receive_seqs(communicator, 2) == [6, "succeeded"]
     await communicator.disconnect()
@@ -131,8 +138,12 @@ async def test_a_bad_after_is_closed_with_4400(run, token):
 
 async def test_a_browser_from_another_site_is_refused(run, token):
     communicator = WebsocketCommunicator(
-        application, f"/ws/runs/{run.pk}/",
-        headers=[(b"origin", b"http://evil.example"), (b"authorization", f"Token {token}".encode())],
+        application,
+        f"/ws/runs/{run.pk}/",
+        headers=[
+            (b"origin", b"http://evil.example"),
+            (b"authorization", f"Token {token}".encode()),
+        ],
     )
     connected, _ = await communicator.connect()
     assert not connected

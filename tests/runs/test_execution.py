@@ -50,7 +50,9 @@ def test_a_run_stores_every_line_in_order_and_finishes_succeeded(queued, inciden
     assert kinds == ["incident_opened", "run_queued", "run_started", "run_finished"]
 
 
-def test_stdout_and_stderr_keep_their_stream_and_a_failure_keeps_its_exit_code(queued, incident, user):
+def test_stdout_and_stderr_keep_their_stream_and_a_failure_keeps_its_exit_code(
+    queued, incident, user
+):
     run = start(incident, "mixed", user, code=3)
     finished = services.step_run_execute(run_id=run.pk, task_id=run.task_id)
     assert (finished.status, finished.exit_code) == ("failed", 3)
@@ -58,7 +60,10 @@ def test_stdout_and_stderr_keep_their_stream_and_a_failure_keeps_its_exit_code(q
     for stream, text in output_of(run):
         by_stream[stream] += text
     assert by_stream == {"stdout": "out-1\nout-2\n", "stderr": "err-1\n"}
-    assert incident.timeline.get(kind="run_finished").message == "“Print to stdout and stderr” failed, exit code 3"
+    assert (
+        incident.timeline.get(kind="run_finished").message
+        == "“Print to stdout and stderr” failed, exit code 3"
+    )
 
 
 def test_a_redelivered_task_does_not_run_the_step_again(queued, incident, user):
@@ -79,8 +84,9 @@ def test_a_task_with_another_id_does_not_claim_the_run(queued, incident, user):
 
 def test_cancel_stops_a_running_step(queued, incident, user):
     run = start(incident, "slow", user, lines=200)
-    worker = threading.Thread(target=services.step_run_execute,
-                              kwargs={"run_id": run.pk, "task_id": run.task_id})
+    worker = threading.Thread(
+        target=services.step_run_execute, kwargs={"run_id": run.pk, "task_id": run.task_id}
+    )
     worker.start()
     wait_for(lambda: OutputChunk.objects.filter(run=run).exists())
     services.step_run_cancel(run=StepRun.objects.get(pk=run.pk), actor=user)
@@ -96,8 +102,12 @@ def test_a_running_run_whose_heartbeat_stopped_is_marked_lost(queued, incident, 
     stale = start(incident, "count", user)
     fresh = start(incident, "mixed", user)
     now = timezone.now()
-    StepRun.objects.filter(pk=stale.pk).update(status="running", heartbeat_at=now - timedelta(seconds=31))
-    StepRun.objects.filter(pk=fresh.pk).update(status="running", heartbeat_at=now - timedelta(seconds=5))
+    StepRun.objects.filter(pk=stale.pk).update(
+        status="running", heartbeat_at=now - timedelta(seconds=31)
+    )
+    StepRun.objects.filter(pk=fresh.pk).update(
+        status="running", heartbeat_at=now - timedelta(seconds=5)
+    )
     assert services.runs_reap_lost(now=now) == 1
     stale.refresh_from_db()
     fresh.refresh_from_db()

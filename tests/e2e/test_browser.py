@@ -1,0 +1,118 @@
+"""What a person at 3 a.m. does, in a real browser against a real console process."""
+
+import re
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+def open_incident(page, scenario_title: str, title: str) -> None:
+    page.goto("/incidents/new/")
+    page.click(f"text={scenario_title}")
+    page.fill("input[name=title]", title)
+    page.click("button:has-text('Open incident')")
+    page.wait_for_url(re.compile(r"/incidents/\d+/$"))
+
+
+def output_text(page, step_id: str) -> str:
+    return page.inner_text(f"#step-{step_id} [data-role=output]")
+
+
+def test_a_person_logs_in_opens_an_incident_and_watches_output_stream_in(new_page, screenshot):
+    page = new_page()
+    screenshot(page, "dashboard")
+    open_incident(page, "Test drill", "drill: live output")
+    page.fill("#step-slow input[name=lines]", "30")
+    page.click("#step-slow [data-action=run]")
+    page.wait_for_function(
+        "document.querySelector('#step-slow [data-role=output]').textContent.includes('tick 3')"
+    )
+    assert "tick 30" not in output_text(page, "slow"), "lines must arrive while the step runs"
+    assert page.is_visible("#step-slow [data-action=cancel]")
+    page.wait_for_selector("#step-slow.run-succeeded", timeout=15000)
+    assert output_text(page, "slow") == "".join(f"tick {i}\n" for i in range(1, 31))
+    assert page.inner_text("#step-slow [data-role=status]") == "succeeded"
+    assert page.errors == []
+
+
+def test_a_manual_step_is_marked_done_with_a_note(new_page):
+    page = new_page()
+    open_incident(page, "Test drill", "drill: manual")
+    page.fill("#step-call-lead input[name=note]", "Lead is on the way")
+    page.click("#step-call-lead [data-action=done]")
+    page.wait_for_selector("#step-call-lead.run-succeeded")
+    assert "Lead is on the way" in output_text(page, "call-lead")
+
+
+def test_a_bad_parameter_shows_the_reason_and_runs_nothing(new_page):
+    page = new_page()
+    open_incident(page, "Test drill", "drill: bad input")
+    page.fill("#step-count input[name=lines]", "0")
+    page.click("#step-count [data-action=run]")
+    page.wait_for_selector("#step-count [data-role=error]:not([hidden])")
+    assert "lines must be at least 1" in page.inner_text("#step-count [data-role=error]")
+    assert page.inner_text("#step-count [data-role=status]") == "not run"
+
+
+def test_reloading_in_the_middle_of_a_stream_shows_the_whole_output_exactly_once(new_page):
+    page = new_page()
+    open_incident(page, "Test drill", "drill: reload")
+    page.fill("#step-slow input[name=lines]", "40")
+    page.click("#step-slow [data-action=run]")
+    page.wait_for_function(
+        "document.querySelector('#step-slow [data-role=output]').textContent.includes('tick 10')"
+    )
+    page.reload()
+    page.wait_for_selector("#step-slow.run-succeeded", timeout=15000)
+    assert output_text(page, "slow") == "".join(f"tick {i}\n" for i in range(1, 41))
+
+
+def test_a_second_browser_on_the_same_incident_sees_the_same_live_output(new_page, screenshot):
+    first = new_page()
+    open_incident(first, "Test drill", "drill: two browsers")
+    second = new_page()
+    second.goto(first.url)
+    first.fill("#step-slow input[name=lines]", "30")
+    first.click("#step-slow [data-action=run]")
+    second.wait_for_function(
+        "document.querySelector('#step-slow [data-role=output]').textContent.includes('tick 5')",
+        timeout=10000,
+    )
+    for page in (first, second):
+        page.wait_for_selector("#step-slow.run-succeeded", timeout=15000)
+        assert output_text(page, "slow") == "".join(f"tick {i}\n" for i in range(1, 31))
+    first.goto(first.url + "timeline/")
+    first.click("details.run-output summary")
+    first.wait_for_function(
+        "!document.querySelector('details.run-output pre').textContent.includes('loading')"
+    )
+    screenshot(first, "timeline")
+    assert "tick 30" in first.inner_text("details.run-output pre")
+
+
+def test_anonymous_visitors_are_sent_to_the_login_page(new_page):
+    page = new_page(logged_in=False)
+    page.goto("/")
+    assert "/login/" in page.url
+
+
+def test_the_disk_full_scenario_runs_its_disk_usage_check(new_page, screenshot):
+    page = new_page()
+    open_incident(page, "Disk full", "db1: disk at 97%")
+    page.click("#step-check-disk-usage [data-action=run]")
+    page.wait_for_selector("#step-check-disk-usage.run-succeeded", timeout=15000)
+    assert "Filesystem" in output_text(page, "check-disk-usage")
+    assert page.inner_text("#step-check-disk-usage [data-role=run-meta]").startswith("$ df -h")
+    screenshot(page, "incident")
+
+
+def test_the_timeline_beside_the_steps_follows_what_happens(new_page):
+    page = new_page()
+    open_incident(page, "Test drill", "drill: timeline")
+    page.click("#step-count [data-action=run]")
+    page.wait_for_selector("#step-count.run-succeeded")
+    page.wait_for_function(
+        "document.querySelector('#timeline').textContent.includes('“Print numbered lines” succeeded')",
+        timeout=10000,
+    )
