@@ -113,6 +113,7 @@ def test_the_timeline_beside_the_steps_follows_what_happens(new_page):
     page.click("#step-count [data-action=run]")
     page.wait_for_selector("#step-count.run-succeeded")
     page.wait_for_function(
-        "document.querySelector('#timeline').textContent.includes('“Print numbered lines” succeeded')",
+        "document.querySelector('#timeline').textContent"
+        ".includes('“Print numbered lines” succeeded')",
         timeout=10000,
     )
