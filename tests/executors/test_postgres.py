@@ -1,0 +1,112 @@
+"""Against the machine's PostgreSQL on 127.0.0.1:5432 with scratch databases."""
+
+import threading
+import uuid
+
+import psycopg
+import pytest
+
+from executors.postgres import PostgresExecutor, PostgresTarget, format_table
+
+ADMIN = {"host": "127.0.0.1", "port": 5432, "user": "postgres", "dbname": "postgres"}
+
+
+def postgres_up() -> bool:
+    try:
+        psycopg.connect(**ADMIN, connect_timeout=2).close()
+    except psycopg.OperationalError:
+        return False
+    return True
+
+
+pytestmark = pytest.mark.skipif(not postgres_up(), reason="PostgreSQL on 127.0.0.1:5432 is needed")
+
+
+@pytest.fixture
+def scratch_db():
+    name = f"ic_scratch_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(**ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    with psycopg.connect(**{**ADMIN, "dbname": name}, autocommit=True) as conn:
+        conn.execute("CREATE TABLE orders (id serial PRIMARY KEY, customer text NOT NULL)")
+        conn.execute("INSERT INTO orders (customer) SELECT 'c' || g FROM generate_series(1, 250) g")
+        conn.execute("CREATE TABLE photos (id int PRIMARY KEY, path text)")
+        conn.execute("INSERT INTO photos VALUES (1, 'media/orders/123/photo.jpg')")
+    yield name
+    with psycopg.connect(**ADMIN, autocommit=True) as conn:
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [name]
+        )
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+def executor(database: str) -> PostgresExecutor:
+    target = PostgresTarget(host="127.0.0.1", port=5432, user="postgres", dbname=database)
+    return PostgresExecutor(target=target, timeout=60)
+
+
+def run(pg, action, **args):
+    spec = pg.render({"action": action, "args": args}, {})
+    lines = []
+    result = pg.run(spec, lambda s, t: lines.append((s, t)), threading.Event())
+    return result, "".join(t for _, t in lines)
+
+
+def test_the_connection_check_runs_select_1_and_reports_connections(scratch_db):
+    result, text = run(executor(scratch_db), "check")
+    assert result.status == "succeeded"
+    assert "SELECT 1 → 1" in text and "connections" in text
+
+
+def test_a_query_result_is_shown_as_a_table(scratch_db):
+    result, text = run(
+        executor(scratch_db), "query", sql="SELECT id, customer FROM orders ORDER BY id LIMIT 2"
+    )
+    assert result.status == "succeeded"
+    assert text == "id | customer\n---+---------\n1  | c1\n2  | c2\n(2 rows)\n"
+
+
+def test_a_bad_query_fails_with_the_servers_message(scratch_db):
+    result, text = run(executor(scratch_db), "query", sql="SELECT * FROM missing_table")
+    assert result.status == "failed"
+    assert "UndefinedTable" in text
+
+
+def test_an_unreachable_server_fails_with_a_clear_message():
+    pg = PostgresExecutor(
+        target=PostgresTarget(host="127.0.0.1", port=1, user="x", dbname="x"), timeout=5
+    )
+    result, text = run(pg, "check")
+    assert result.status == "failed" and "cannot connect" in text
+
+
+def test_backup_then_restore_brings_every_row_back(scratch_db, tmp_path):
+    pg = executor(scratch_db)
+    backup = tmp_path / "backup.sql.gz"
+    result, text = run(pg, "backup", file=str(backup))
+    assert result.status == "succeeded", text
+    assert backup.stat().st_size > 0 and "sha256" in text
+    with psycopg.connect(**{**ADMIN, "dbname": scratch_db}, autocommit=True) as conn:
+        conn.execute("DROP TABLE orders")
+    result, text = run(pg, "restore", file=str(backup))
+    assert result.status == "succeeded", text
+    assert "terminating connections" in text and "restored: 2 tables, 251 rows" in text
+    assert pg.row_counts(scratch_db) == {"public.orders": 250, "public.photos": 1}
+
+
+def test_restoring_a_missing_file_changes_nothing(scratch_db, tmp_path):
+    pg = executor(scratch_db)
+    result, text = run(pg, "restore", file=str(tmp_path / "nope.sql.gz"))
+    assert result.status == "failed" and "does not exist" in text
+    assert pg.row_counts(scratch_db)["public.orders"] == 250
+
+
+def test_a_database_name_is_validated():
+    from executors.base import ExecutorError
+
+    with pytest.raises(ExecutorError):
+        executor("x").render({"action": "check", "args": {"database": "x; DROP"}}, {})
+
+
+def test_tables_pad_columns_and_count_rows():
+    assert format_table(["a"], [[None]]) == ["a\n", "----\n", "NULL\n", "(1 row)\n"]
