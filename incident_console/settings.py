@@ -190,6 +190,9 @@ OUTPUT_FLUSH_INTERVAL = env_float("OUTPUT_FLUSH_INTERVAL", 0.1, minimum=0.01)
 OUTPUT_FLUSH_LINES = env_int("OUTPUT_FLUSH_LINES", 2000, minimum=1)
 RUN_HEARTBEAT_INTERVAL = env_float("RUN_HEARTBEAT_INTERVAL", 5.0, minimum=0.1)
 RUN_LOST_AFTER = env_float("RUN_LOST_AFTER", 60.0, minimum=1.0)
+TARGETS_FILE = env_str("TARGETS_FILE", str(BASE_DIR / "runbooks" / "targets" / "ringo.yaml"))
+SSH_KNOWN_HOSTS = env_str("SSH_KNOWN_HOSTS", str(Path.home() / ".ssh" / "known_hosts"))
+DOCKER_BIN = env_str("DOCKER_BIN", "docker")
 RUNBOOK_DIRS = [BASE_DIR / "runbooks"] + [
     Path(d) for d in env_str("RUNBOOK_DIRS").split(os.pathsep) if d.strip()
 ]

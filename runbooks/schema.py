@@ -10,11 +10,20 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}")
 Severity = Literal["sev1", "sev2", "sev3", "sev4"]
-ExecutorKind = Literal["shell", "manual"]
+ExecutorKind = Literal["shell", "manual", "ssh", "postgres", "s3", "http", "docker"]
+COMMAND_EXECUTORS = ("shell", "ssh")
+ACTION_EXECUTORS = ("postgres", "s3", "http", "docker")
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class ParameterSource(_Strict):
+    """Fill a parameter from an output of an earlier step of the same incident."""
+
+    step: str
+    output: str
 
 
 class Parameter(_Strict):
@@ -30,6 +39,7 @@ class Parameter(_Strict):
     min: int | None = None
     max: int | None = None
     help: str = ""
+    from_: ParameterSource | None = Field(default=None, alias="from")
 
     @field_validator("pattern")
     @classmethod
@@ -94,6 +104,8 @@ class Step(_Strict):
     target: Annotated[str, Field(pattern=SLUG)] = "local"
     argv: list[str] | None = None
     script: str | None = None
+    action: str | None = None
+    args: dict[str, Any] = Field(default_factory=dict)
     instructions: str = ""
     params: list[Parameter] = Field(default_factory=list)
     destructive: bool = False
@@ -102,19 +114,23 @@ class Step(_Strict):
 
     @model_validator(mode="after")
     def _command_matches_executor(self) -> Step:
-        if self.executor == "shell":
+        if self.executor in COMMAND_EXECUTORS:
             if (self.argv is None) == (self.script is None):
-                raise ValueError("a shell step needs exactly one of argv or script")
+                raise ValueError(f"a {self.executor} step needs exactly one of argv or script")
             if self.argv is not None and not self.argv:
                 raise ValueError("argv must not be empty")
         elif self.argv is not None or self.script is not None:
-            raise ValueError("a manual step has instructions, not argv or script")
+            raise ValueError(f"a {self.executor} step has no argv or script")
+        if self.executor in ACTION_EXECUTORS and self.executor != "http" and not self.action:
+            raise ValueError(f"a {self.executor} step needs an action")
+        if self.executor == "manual" and self.target != "local":
+            raise ValueError("a manual step has no target")
         self._placeholders_are_declared()
         return self
 
     def _placeholders_are_declared(self) -> None:
         declared = {p.name for p in self.params}
-        texts = list(self.argv or []) + [self.script or ""]
+        texts = [*(self.argv or []), self.script or "", self.instructions, *_strings(self.args)]
         used = {name for text in texts for name in PLACEHOLDER.findall(text)}
         missing = sorted(used - declared)
         if missing:
@@ -122,6 +138,16 @@ class Step(_Strict):
 
     def param(self, name: str) -> Parameter:
         return next(p for p in self.params if p.name == name)
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in _strings(item)]
+    if isinstance(value, list):
+        return [text for item in value for text in _strings(item)]
+    return []
 
 
 class RecoveryTime(_Strict):
@@ -150,9 +176,16 @@ class Runbook(_Strict):
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:
             raise ValueError(f"step ids repeat: {', '.join(duplicates)}")
-        for step in self.steps:
+        for index, step in enumerate(self.steps):
             if step.on_failure and step.on_failure not in ids:
                 raise ValueError(f"step {step.id}: on_failure names unknown step {step.on_failure}")
+            earlier = ids[:index]
+            for param in step.params:
+                if param.from_ and param.from_.step not in earlier:
+                    raise ValueError(
+                        f"step {step.id}: parameter {param.name} comes from {param.from_.step}, "
+                        "which is not an earlier step"
+                    )
         return self
 
     def step(self, step_id: str) -> Step | None:

@@ -14,6 +14,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from incident_console.incidents.services import incident_open, scenarios_sync
+from tests.servers import sshd_available, start_sshd, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_RUNBOOKS = Path(__file__).resolve().parent / "fixtures" / "runbooks"
@@ -122,3 +123,13 @@ def celery_worker(django_db_setup, django_db_blocker):
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
     log.close()
+
+
+@pytest.fixture(scope="session")
+def sshd(tmp_path_factory):
+    """Debian's sshd on a free loopback port, with throwaway host and user keys."""
+    if not sshd_available():
+        pytest.skip("openssh-server is not installed (.ci/run installs it)")
+    server = start_sshd(tmp_path_factory.mktemp("sshd"))
+    yield server
+    stop(server.process)

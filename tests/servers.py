@@ -74,8 +74,8 @@ def start_sshd(directory: Path) -> SSHServer:
     process = subprocess.Popen(
         [SSHD, "-D", "-e", "-f", str(config)],
         stdout=subprocess.DEVNULL,
-        stderr=open(directory / "sshd.log", "w"),
-    )  # noqa: SIM115
+        stderr=open(directory / "sshd.log", "w"),  # noqa: SIM115 - lives as long as sshd
+    )
     wait_for_port(port, process)
     known_hosts = directory / "known_hosts"
     server = SSHServer(
@@ -122,6 +122,8 @@ class _HealthHandler(BaseHTTPRequestHandler):
             time.sleep(3)
         status = 500 if self.path.startswith("/broken") else 200
         body = b'{"status": "ok"}' if status == 200 else b'{"status": "database unavailable"}'
+        if self.headers.get("Authorization"):
+            body += f"\nauthorization seen: {self.headers['Authorization']}".encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))

@@ -6,6 +6,19 @@ from runbooks.loader import load_runbook_dirs
 
 @register("runbooks")
 def check_runbooks(app_configs, **kwargs):
-    """Report every runbook file that does not load, with its file and line."""
+    """Report every runbook file that does not load, and steps whose target cannot run them."""
+    from executors import ExecutorError
+    from incident_console.runs.executors import target_for
+
     report = load_runbook_dirs(settings.RUNBOOK_DIRS)
-    return [Error(str(error), id="runbooks.E001") for error in report.errors]
+    errors = [Error(str(error), id="runbooks.E001") for error in report.errors]
+    for loaded in report.runbooks:
+        for step in loaded.runbook.steps:
+            if step.executor == "manual":
+                continue
+            try:
+                target_for(step.executor, step.target)
+            except ExecutorError as exc:
+                message = f"{loaded.path}: step {step.id}: {exc}"
+                errors.append(Error(message, id="runbooks.E002"))
+    return errors

@@ -37,7 +37,7 @@ def scenarios_sync(*, dirs: Iterable[Path] | None = None) -> LoadReport:
                     "symptoms": runbook.symptoms,
                     "expected_recovery_min": recovery.min_minutes if recovery else None,
                     "expected_recovery_max": recovery.max_minutes if recovery else None,
-                    "definition": runbook.model_dump(mode="json"),
+                    "definition": runbook.model_dump(mode="json", by_alias=True),
                     "version": loaded.version,
                     "source_path": str(loaded.path),
                     "is_active": True,

@@ -1,16 +1,175 @@
-"""Build an executor for a step from settings: the one place executors meet Django."""
+"""Build the executor a run needs, with its target's settings and credentials.
+
+This is where executors meet Django: settings give timeouts and the targets file; credential
+references are resolved here, in the worker, when a step runs.  The resolved values go to the
+executor and to the output masker, nowhere else.
+"""
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
 from django.conf import settings
 
-from executors import REGISTRY, ExecutorError
+from executors import ExecutorError
+from executors.docker import DockerExecutor
+from executors.http import HTTPExecutor
+from executors.manual import ManualExecutor
+from executors.postgres import PostgresExecutor, PostgresTarget
+from executors.s3 import S3Executor, S3Target
+from executors.shell import ShellExecutor
+from executors.ssh import SSHExecutor, SSHTarget
+from runbooks.targets import Target, load_targets
+
+TARGET_KINDS = {
+    "shell": {"local"},
+    "ssh": {"ssh"},
+    "postgres": {"postgres"},
+    "s3": {"s3"},
+    "http": {"http"},
+    "docker": {"docker", "local"},
+    "manual": {"local"},
+}
 
 
-def build_executor(kind: str, *, timeout: int):
-    executor_class = REGISTRY.get(kind)
-    if executor_class is None:
+@dataclass
+class BuiltExecutor:
+    executor: object
+    secrets: list[str] = field(default_factory=list)
+
+
+def targets() -> dict[str, Target]:
+    path = Path(settings.TARGETS_FILE) if settings.TARGETS_FILE else None
+    mtime = path.stat().st_mtime if path and path.exists() else None
+    return _load(str(path) if path else None, mtime)
+
+
+@lru_cache(maxsize=4)
+def _load(path: str | None, mtime: float | None) -> dict[str, Target]:
+    loaded, _ = load_targets(Path(path) if path else None)
+    return loaded
+
+
+def target_for(executor_kind: str, name: str) -> Target:
+    target = targets().get(name)
+    if target is None:
+        raise ExecutorError(f"no target named {name!r} in the targets file", permanent=True)
+    if target.kind not in TARGET_KINDS.get(executor_kind, set()):
+        raise ExecutorError(
+            f"a {executor_kind} step cannot run on {name!r}, a {target.kind} target", permanent=True
+        )
+    return target
+
+
+def resolve_credential(reference: str) -> str:
+    scheme, _, rest = reference.partition(":")
+    if scheme == "env":
+        value = os.environ.get(rest)
+        if value is None:
+            raise ExecutorError(
+                f"credential variable {rest} is not set on the worker", permanent=True
+            )
+        return value
+    if scheme == "file":
+        try:
+            return Path(rest).read_text().rstrip("\n")
+        except OSError as exc:
+            raise ExecutorError(
+                f"credential file {rest} cannot be read: {exc.strerror}", permanent=True
+            ) from None
+    raise ExecutorError(f"credential reference {reference!r} is not env: or file:", permanent=True)
+
+
+def build_executor(
+    kind: str, *, timeout: int, target: str = "local", resolve: bool = True
+) -> BuiltExecutor:
+    """The executor for a step; ``resolve=False`` builds it for rendering only (no secrets)."""
+    if kind == "manual":
+        return BuiltExecutor(ManualExecutor())
+    spec = target_for(kind, target)
+    secrets = (
+        {name: resolve_credential(ref) for name, ref in spec.credentials.items()} if resolve else {}
+    )
+    builder = _BUILDERS.get(kind)
+    if builder is None:
         raise ExecutorError(f"unknown executor {kind!r}", permanent=True)
-    if kind == "shell":
-        return executor_class(timeout=timeout, kill_grace=settings.STEP_KILL_GRACE)
-    return executor_class()
+    return BuiltExecutor(builder(spec, secrets, timeout), [v for v in secrets.values() if v])
+
+
+def _shell(target: Target, secrets: dict, timeout: int) -> ShellExecutor:
+    return ShellExecutor(timeout=timeout, kill_grace=settings.STEP_KILL_GRACE)
+
+
+def _ssh_target(target: Target, secrets: dict) -> SSHTarget:
+    return SSHTarget(
+        host=target.host,
+        user=target.user,
+        port=target.port or 22,
+        known_hosts=target.known_hosts or settings.SSH_KNOWN_HOSTS,
+        trust_on_first_use=target.trust_on_first_use,
+        private_key=secrets.get("private_key"),
+        password=secrets.get("password"),
+    )
+
+
+def _ssh(target: Target, secrets: dict, timeout: int) -> SSHExecutor:
+    return SSHExecutor(
+        target=_ssh_target(target, secrets), timeout=timeout, kill_grace=settings.STEP_KILL_GRACE
+    )
+
+
+def _postgres(target: Target, secrets: dict, timeout: int) -> PostgresExecutor:
+    pg = PostgresTarget(
+        host=target.host,
+        port=target.port or 5432,
+        user=target.user,
+        dbname=target.dbname,
+        password=secrets.get("password"),
+        sslmode=target.sslmode,
+    )
+    return PostgresExecutor(target=pg, timeout=timeout)
+
+
+def _s3(target: Target, secrets: dict, timeout: int) -> S3Executor:
+    s3 = S3Target(
+        bucket=target.bucket,
+        endpoint_url=target.endpoint_url,
+        region=target.region,
+        access_key=secrets.get("access_key"),
+        secret_key=secrets.get("secret_key"),
+    )
+    return S3Executor(target=s3, timeout=timeout)
+
+
+def _http(target: Target, secrets: dict, timeout: int) -> HTTPExecutor:
+    headers = {"Authorization": f"Bearer {secrets['token']}"} if secrets.get("token") else {}
+    return HTTPExecutor(timeout=timeout, base_url=target.base_url, headers=headers)
+
+
+def _docker(target: Target, secrets: dict, timeout: int) -> DockerExecutor:
+    remote = None
+    if target.via:
+        via = targets()[target.via]
+        via_secrets = {name: resolve_credential(ref) for name, ref in via.credentials.items()}
+        secrets.update({f"via_{k}": v for k, v in via_secrets.items()})
+        remote = lambda: _ssh(via, via_secrets, timeout)  # noqa: E731
+    return DockerExecutor(
+        timeout=timeout,
+        compose_dir=target.compose_dir,
+        remote=remote,
+        kill_grace=settings.STEP_KILL_GRACE,
+        docker=settings.DOCKER_BIN,
+    )
+
+
+_BUILDERS = {
+    "shell": _shell,
+    "ssh": _ssh,
+    "postgres": _postgres,
+    "s3": _s3,
+    "http": _http,
+    "docker": _docker,
+}

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from executors import ExecutorError, Result
 from executors.base import SYSTEM_PREFIX
+from executors.masking import SecretMasker
 from incident_console.errors import Conflict, InvalidInput, NotFound
 from incident_console.incidents.models import Incident, TimelineEntry
 from incident_console.incidents.timeline import timeline_add
@@ -30,7 +31,24 @@ log = logging.getLogger(__name__)
 WORKER_NAME = f"{socket.gethostname()}:{uuid.uuid4().hex[:6]}"
 
 
-def step_params_validate(step: Step, params: Any) -> dict[str, Any]:
+def step_params_suggested(incident: Incident, step: Step) -> dict[str, Any]:
+    """Values for parameters that come from an earlier step's outputs, when that step has run."""
+    suggested = {}
+    for parameter in step.params:
+        source = parameter.from_
+        if source is None:
+            continue
+        run = (
+            StepRun.objects.filter(incident=incident, step_id=source.step, status="succeeded")
+            .order_by("-finished_at", "-pk")
+            .first()
+        )
+        if run is not None and run.outputs.get(source.output) not in (None, ""):
+            suggested[parameter.name] = run.outputs[source.output]
+    return suggested
+
+
+def step_params_validate(step: Step, params: Any, suggested: dict | None = None) -> dict[str, Any]:
     """Check submitted values against the step's declared parameters; fill defaults."""
     if params is None:
         params = {}
@@ -40,8 +58,11 @@ def step_params_validate(step: Step, params: Any) -> dict[str, Any]:
     errors = {name: "is not a parameter of this step" for name in params if name not in declared}
     values: dict[str, Any] = {}
     for name, parameter in declared.items():
+        raw = params.get(name)
+        if raw in (None, "") and suggested and name in suggested:
+            raw = suggested[name]
         try:
-            values[name] = parameter.validate_value(params.get(name))
+            values[name] = parameter.validate_value(raw)
         except ValueError as exc:
             errors[name] = str(exc)
     if errors:
@@ -63,10 +84,15 @@ def step_run_start(*, incident: Incident, step_id: str, actor, params: Any) -> S
     step = _runnable_step(incident, step_id)
     if step.executor == "manual":
         raise InvalidInput("this is a manual step: mark it done or skipped instead")
-    values = step_params_validate(step, params)
+    values = step_params_validate(step, params, step_params_suggested(incident, step))
     timeout = min(step.timeout or settings.STEP_TIMEOUT_DEFAULT, settings.STEP_TIMEOUT_MAX)
-    executor = build_executor(step.executor, timeout=timeout)
-    spec = executor.render(step.model_dump(), values)
+    try:
+        executor = build_executor(
+            step.executor, timeout=timeout, target=step.target, resolve=False
+        ).executor
+        spec = executor.render(step.model_dump(), values)
+    except ExecutorError as exc:
+        raise InvalidInput(str(exc)) from None
     run = _create_run(
         incident=incident,
         step=step,
@@ -158,16 +184,20 @@ def _execute(run: StepRun) -> tuple[Result, OutputRecorder]:
 
 
 def _call_executor(run: StepRun, recorder: OutputRecorder, cancel: threading.Event) -> Result:
+    masker = SecretMasker(recorder.emit, [])
     try:
-        executor = build_executor(run.executor, timeout=run.timeout)
-        return executor.run(run.command, recorder.emit, cancel)
+        built = build_executor(run.executor, timeout=run.timeout, target=run.target)
+        masker = SecretMasker(recorder.emit, built.secrets)
+        return built.executor.run(run.command, masker, cancel)
     except ExecutorError as exc:
-        recorder.emit("stderr", f"{SYSTEM_PREFIX}{exc}\n")
-        return Result("failed", None, str(exc))
+        masker("stderr", f"{SYSTEM_PREFIX}{exc}\n")
+        return Result("failed", None, masker.mask(str(exc)))
     except Exception as exc:
         log.exception("run %s: executor crashed", run.pk)
-        recorder.emit("stderr", f"{SYSTEM_PREFIX}the executor failed: {type(exc).__name__}\n")
+        masker("stderr", f"{SYSTEM_PREFIX}the executor failed: {type(exc).__name__}\n")
         return Result("failed", None, f"executor failed: {type(exc).__name__}")
+    finally:
+        masker.flush()
 
 
 def _finish(run: StepRun, result: Result, recorder: OutputRecorder) -> StepRun:
@@ -182,8 +212,11 @@ def _finish(run: StepRun, result: Result, recorder: OutputRecorder) -> StepRun:
         heartbeat_at=finished,
         last_seq=recorder.last_seq,
         output_bytes=recorder.bytes,
+        outputs=dict(result.outputs),
     )
     run.refresh_from_db()
+    for note in result.notes:
+        timeline_add(incident=run.incident_id, kind=TimelineEntry.Kind.NOTE, message=note, run=run)
     exit_text = f", exit code {run.exit_code}" if run.exit_code is not None else ""
     timeline_add(
         incident=run.incident_id,
@@ -203,7 +236,7 @@ def manual_step_complete(*, incident: Incident, step_id: str, actor, outcome: st
         raise InvalidInput("only manual steps are marked done; run this step instead")
     if outcome not in ("done", "skipped"):
         raise InvalidInput("invalid outcome", fields={"outcome": "must be done or skipped"})
-    executor = build_executor("manual", timeout=0)
+    executor = build_executor("manual", timeout=0).executor
     who = getattr(actor, "username", "")
     spec = executor.render(
         step.model_dump(), {"outcome": outcome, "note": note or "", "actor": who}

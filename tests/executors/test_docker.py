@@ -14,7 +14,8 @@ from executors.docker import DockerExecutor
 from executors.ssh import SSHExecutor, SSHTarget
 
 STAND_IN = """#!/bin/sh
-printf '%s\\n' "$@" | python3 -c 'import json,sys; print(json.dumps(sys.stdin.read().splitlines()))' >> {log}
+printf '%s\\n' "$@" |
+  python3 -c 'import json,sys; print(json.dumps(sys.stdin.read().splitlines()))' >> {log}
 echo "django-api | database connection refused"
 echo "django-api | request ok"
 """

@@ -63,8 +63,16 @@ def test_the_incident_page_shows_symptoms_and_every_step_in_order(browser, make_
     positions = [page.index(title) for title in titles]
     assert positions == sorted(positions)
     assert "No space left on device" in page
-    assert page.count('data-action="run"') == 8
-    assert page.count('data-action="done"') == 1
+    manual = [step for step in incident.scenario.steps if step["executor"] == "manual"]
+    assert page.count('data-action="run"') == len(titles) - len(manual)
+    assert page.count('data-action="done"') == len(manual)
+
+
+def test_manual_steps_get_mark_done_and_skip_buttons(browser, make_incident):
+    incident = make_incident("database-down")
+    page = browser.get(f"/incidents/{incident.pk}/").content.decode()
+    assert page.count('data-action="done"') == 2
+    assert page.count('data-action="skip"') == 2
 
 
 def test_the_timeline_page_lists_entries_with_run_output_links(browser, incident, user):

@@ -57,12 +57,31 @@ def test_every_shipped_runbook_loads():
         (
             "slug: x\ntitle: t\nsteps:\n  - id: a\n    title: A\n    executor: telepathy\n",
             6,
-            "steps[0].executor: Input should be 'shell' or 'manual'",
+            "steps[0].executor: Input should be 'shell', 'manual', 'ssh', 'postgres', 's3', "
+            "'http' or 'docker'",
         ),
         (
             "slug: x\ntitle: t\nsteps:\n  - id: a\n    title: A\n    executor: shell\n",
             4,
             "a shell step needs exactly one of argv or script",
+        ),
+        (
+            "slug: x\ntitle: t\nsteps:\n  - id: a\n    title: A\n    executor: s3\n",
+            4,
+            "a s3 step needs an action",
+        ),
+        (
+            "slug: x\ntitle: t\nsteps:\n  - id: a\n    title: A\n    executor: s3\n"
+            "    action: list\n    args: {prefix: '{{ day }}'}\n",
+            4,
+            "placeholders without a parameter: day",
+        ),
+        (
+            "slug: x\ntitle: t\nsteps:\n  - id: a\n    title: A\n    executor: manual\n"
+            "    params: [{name: k, from: {step: b, output: key}}]\n"
+            "  - {id: b, title: B, executor: manual}\n",
+            1,
+            "parameter k comes from b, which is not an earlier step",
         ),
         (
             "slug: x\ntitle: t\nsteps:\n  - id: a\n    title: A\n    executor: shell\n"

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from incident_console.incidents.services import scenarios_sync
+from incident_console.runs.targets_sync import targets_sync
 
 
 class Command(BaseCommand):
@@ -11,6 +12,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, strict: bool = False, **options):
         report = scenarios_sync()
+        target_names, target_errors = targets_sync()
+        self.stdout.write(f"targets: {', '.join(target_names)}")
+        report.errors.extend(target_errors)
         for loaded in report.runbooks:
             self.stdout.write(
                 f"loaded {loaded.runbook.slug} ({loaded.path.name}, {loaded.version})"

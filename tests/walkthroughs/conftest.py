@@ -1,0 +1,248 @@
+"""A small production for the runbooks to act on, all on loopback.
+
+prod-db is a scratch database on the machine's PostgreSQL; the buckets live in moto's S3
+server; prod-host, api1 and api2 are the test sshd; the API is a local HTTP server.  Commands
+that would change a real machine (docker, systemctl, terraform, gh, aws, ufw, journalctl) are
+recording stand-ins on PATH, locally and on the SSH host.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import subprocess
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import boto3
+import psycopg
+import pytest
+import yaml
+
+from incident_console.runs import services
+from tests.servers import start_http, start_moto, stop
+
+ADMIN = {"host": "127.0.0.1", "port": 5432, "user": "postgres", "dbname": "postgres"}
+S3_KEY, S3_SECRET = "AKIATESTKEY000000001", "walkthrough-secret-value-42"
+STAND_INS = ["docker", "docker-compose", "systemctl", "terraform", "gh", "aws", "ufw", "journalctl"]
+STAND_IN = """#!/bin/sh
+echo "$(basename "$0") $*" >> {calls}
+echo "$(basename "$0") ok: $*"
+"""
+SUDO = '#!/bin/sh\nexec "$@"\n'
+
+
+@dataclass
+class World:
+    database: str
+    calls: Path
+    remote_calls: Path
+    tmp: Path
+    backups: object
+    media: object
+    http_url: str
+
+    def called(self) -> list[str]:
+        return self.calls.read_text().splitlines() if self.calls.exists() else []
+
+    def remote_called(self) -> list[str]:
+        return self.remote_calls.read_text().splitlines() if self.remote_calls.exists() else []
+
+    def rows(self, table: str) -> int:
+        with psycopg.connect(**{**ADMIN, "dbname": self.database}) as conn:
+            return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint(tmp_path_factory):
+    url, process = start_moto(tmp_path_factory.mktemp("moto"))
+    yield url
+    stop(process)
+
+
+@pytest.fixture(scope="session")
+def api_server():
+    url, server = start_http()
+    yield url
+    server.shutdown()
+
+
+def _stand_ins(directory: Path, calls: Path) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    for name in STAND_INS:
+        path = directory / name
+        path.write_text(STAND_IN.format(calls=calls))
+        path.chmod(0o755)
+    sudo = directory / "sudo"
+    sudo.write_text(SUDO)
+    sudo.chmod(0o755)
+
+
+def _database(name: str) -> None:
+    with psycopg.connect(**ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    with psycopg.connect(**{**ADMIN, "dbname": name}, autocommit=True) as conn:
+        conn.execute("CREATE TABLE orders (id serial PRIMARY KEY, customer text NOT NULL)")
+        conn.execute("INSERT INTO orders (customer) SELECT 'c' || g FROM generate_series(1, 120) g")
+
+
+def _drop_database(name: str) -> None:
+    with psycopg.connect(**ADMIN, autocommit=True) as conn:
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [name]
+        )
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+def _buckets(endpoint: str, dump: bytes, suffix: str):
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=S3_KEY,
+        aws_secret_access_key=S3_SECRET,
+    )
+    backups, media = f"ringo-backups-{suffix}", f"ringo-media-{suffix}"
+    for bucket in (backups, media):
+        s3.create_bucket(Bucket=bucket)
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    for key in (
+        "postgres/full/ringo_20240114_020000.sql.gz",
+        "postgres/full/ringo_20240115_020000.sql.gz",
+        "postgres/full/latest.sql.gz",
+    ):
+        s3.put_object(Bucket=backups, Key=key, Body=dump)
+        time.sleep(0.05)
+    rules = [
+        {
+            "ID": "expire-old",
+            "Status": "Enabled",
+            "Filter": {"Prefix": ""},
+            "Expiration": {"Days": 30},
+        }
+    ]
+    for bucket in (backups, media):
+        s3.put_bucket_lifecycle_configuration(
+            Bucket=bucket, LifecycleConfiguration={"Rules": rules}
+        )
+    s3.put_object(
+        Bucket=media, Key="media/archive/2019/photo.jpg", Body=b"old", StorageClass="GLACIER"
+    )
+    s3.put_object(Bucket=media, Key="media/orders/123/photo.jpg", Body=b"the photo")
+    s3.delete_object(Bucket=media, Key="media/orders/123/photo.jpg")
+    return backups, media, s3
+
+
+@pytest.fixture
+def world(tmp_path, sshd, moto_endpoint, api_server, settings, monkeypatch, transactional_db):
+    suffix = uuid.uuid4().hex[:8]
+    database = f"ringo_walk_{suffix}"
+    _database(database)
+    dump = subprocess.run(
+        ["pg_dump", "-h", "127.0.0.1", "-U", "postgres", "--no-owner", "-d", database],
+        check=True,
+        capture_output=True,
+    ).stdout
+    backups, media, s3 = _buckets(moto_endpoint, gzip.compress(dump), suffix)
+    calls = tmp_path / "calls.log"
+    remote_calls = tmp_path / "remote-calls.log"
+    _stand_ins(tmp_path / "bin", calls)
+    _stand_ins(sshd.bin_dir, remote_calls)
+    key_file = tmp_path / "ssh_key"
+    key_file.write_text(sshd.private_key)
+    ssh = {
+        "kind": "ssh",
+        "host": "127.0.0.1",
+        "port": sshd.port,
+        "user": sshd.user,
+        "known_hosts": str(sshd.known_hosts),
+        "credentials": {"private_key": f"file:{key_file}"},
+    }
+    s3_credentials = {"access_key": "env:WALK_S3_KEY", "secret_key": "env:WALK_S3_SECRET"}
+    targets = {
+        "prod-host": ssh,
+        "api1": ssh,
+        "api2": ssh,
+        "prod-db": {
+            "kind": "postgres",
+            "host": "127.0.0.1",
+            "port": 5432,
+            "dbname": database,
+            "user": "postgres",
+        },
+        "api": {"kind": "http", "base_url": api_server},
+        "api-lb": {"kind": "http", "base_url": api_server},
+        "backups-bucket": {
+            "kind": "s3",
+            "bucket": backups,
+            "endpoint_url": moto_endpoint,
+            "credentials": s3_credentials,
+        },
+        "media-bucket": {
+            "kind": "s3",
+            "bucket": media,
+            "endpoint_url": moto_endpoint,
+            "credentials": s3_credentials,
+        },
+        "compose-local": {"kind": "docker"},
+        "compose-prod": {"kind": "docker", "via": "prod-host", "compose_dir": "/opt/ringo"},
+    }
+    targets_file = tmp_path / "targets.yaml"
+    targets_file.write_text(yaml.safe_dump({"targets": targets}))
+    settings.TARGETS_FILE = str(targets_file)
+    settings.DOCKER_BIN = "docker"
+    monkeypatch.setenv("WALK_S3_KEY", S3_KEY)
+    monkeypatch.setenv("WALK_S3_SECRET", S3_SECRET)
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:{os.environ['PATH']}")
+    monkeypatch.setattr(services, "enqueue_run", lambda run_id, task_id: None)
+    if remote_calls.exists():
+        remote_calls.unlink()
+    yield World(database, calls, remote_calls, tmp_path, backups, media, api_server)
+    _drop_database(database)
+    for name in (f"{database}_restore_test",):
+        _drop_database(name)
+
+
+def walk(incident, user, params: dict[str, dict] | None = None) -> dict[str, object]:
+    """Run every step of the incident's scenario in order, as a responder would; return the runs."""
+    params = params or {}
+    runs = {}
+    for step in incident.scenario.runbook.steps:
+        if step.executor == "manual":
+            runs[step.id] = services.manual_step_complete(
+                incident=incident, step_id=step.id, actor=user, outcome="done", note="done"
+            )
+            continue
+        run = services.step_run_start(
+            incident=incident, step_id=step.id, actor=user, params=params.get(step.id, {})
+        )
+        runs[step.id] = services.step_run_execute(run_id=run.pk, task_id=run.task_id)
+    return runs
+
+
+def output(run) -> str:
+    return "".join(run.chunks.order_by("seq").values_list("text", flat=True))
+
+
+def statuses(runs: dict) -> dict[str, str]:
+    return {step_id: run.status for step_id, run in runs.items()}
+
+
+def assert_all_succeeded(runs: dict) -> None:
+    failed = {
+        step_id: output(run) for step_id, run in runs.items() if run.status not in ("succeeded",)
+    }
+    assert failed == {}
+
+
+def assert_timeline_complete(incident, runs: dict) -> None:
+    kinds = list(incident.timeline.values_list("kind", flat=True))
+    manual = sum(1 for run in runs.values() if run.executor == "manual")
+    automated = len(runs) - manual
+    assert kinds[0] == "incident_opened"
+    assert kinds.count("run_queued") == automated
+    assert kinds.count("run_started") == automated
+    assert kinds.count("run_finished") == automated
+    assert kinds.count("step_marked") == manual

@@ -1,0 +1,323 @@
+"""Every scenario and procedure of the customer's runbook, walked step by step against real
+servers on loopback: each step's outcome, what it changed, and the incident's timeline."""
+
+import os
+import time
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from tests.walkthroughs.conftest import (
+    ADMIN,
+    S3_SECRET,
+    assert_all_succeeded,
+    assert_timeline_complete,
+    output,
+    walk,
+)
+
+pytestmark = pytest.mark.skipif(
+    not os.path.exists("/usr/bin/pg_dump"), reason="PostgreSQL client tools are needed"
+)
+
+
+def drop_orders(database: str) -> None:
+    with psycopg.connect(**{**ADMIN, "dbname": database}, autocommit=True) as conn:
+        conn.execute("DROP TABLE orders")
+
+
+def aged(path: Path, days: int) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("x")
+    old = time.time() - days * 86400
+    os.utime(path, (old, old))
+    return path
+
+
+def test_database_down_walks_from_checks_to_a_verified_restore(world, make_incident, user):
+    drop_orders(world.database)
+    incident = make_incident("database-down")
+    runs = walk(
+        incident,
+        user,
+        {
+            "download-backup": {"file": str(world.tmp / "backup.sql.gz")},
+            "restore-backup": {"database": world.database},
+        },
+    )
+    assert_all_succeeded(runs)
+    assert_timeline_complete(incident, runs)
+    assert (
+        runs["download-backup"].params["backup_key"] == runs["list-backups"].outputs["latest_key"]
+    )
+    assert runs["restore-backup"].params["file"] == str(world.tmp / "backup.sql.gz")
+    assert world.rows("orders") == 120
+    assert "restored: 1 tables, 120 rows" in output(runs["restore-backup"])
+    assert "SELECT 1 → 1" in output(runs["check-db-connection"])
+    assert "HTTP 200 OK" in output(runs["check-api-health"])
+    assert world.called() == [
+        "docker logs --tail 200 postgres-backup",
+        "docker logs --tail 1000 django-api",
+        "docker compose restart db",
+    ]
+    assert world.remote_called() == ["systemctl restart postgresql"]
+    assert output(runs["logs-api-database"]) == ""
+
+
+def test_data_loss_restores_the_backup_of_the_day_and_a_deleted_media_file(
+    world, make_incident, user
+):
+    aged(world.tmp / "wal" / "000000010000000000000001.wal", 1)
+    drop_orders(world.database)
+    incident = make_incident("data-loss")
+    runs = walk(
+        incident,
+        user,
+        {
+            "list-wal-archive": {"wal_dir": str(world.tmp / "wal")},
+            "find-backup-for-date": {"day": "20240115"},
+            "download-backup": {"file": str(world.tmp / "restore.sql.gz")},
+            "restore-backup": {"database": world.database},
+            "media-get-version": {"file": str(world.tmp / "restored.jpg")},
+        },
+    )
+    assert_all_succeeded(runs)
+    assert_timeline_complete(incident, runs)
+    assert (
+        runs["download-backup"].params["backup_key"] == "postgres/full/ringo_20240115_020000.sql.gz"
+    )
+    assert world.rows("orders") == 120
+    assert (world.tmp / "restored.jpg").read_bytes() == b"the photo"
+    assert "000000010000000000000001.wal" in output(runs["list-wal-archive"])
+    assert world.remote_called() == [
+        "docker compose --project-directory /opt/ringo stop django-api celery-worker"
+    ]
+
+
+def test_api_down_checks_every_instance_then_restarts_and_rolls_back(world, make_incident, user):
+    app_dir = world.tmp / "app"
+    app_dir.mkdir()
+    health = f"{world.http_url}/api/health/"
+    incident = make_incident("api-down")
+    runs = walk(
+        incident,
+        user,
+        {
+            "check-api1": {"health_url": health},
+            "check-api2": {"health_url": health},
+            "rollback": {"app_dir": str(app_dir)},
+            "scale-out": {"terraform_dir": str(world.tmp)},
+        },
+    )
+    assert_all_succeeded(runs)
+    assert_timeline_complete(incident, runs)
+    assert '{"status": "ok"}' in output(runs["check-api1"])
+    assert world.called() == [
+        "docker logs --tail 100 django-api",
+        "docker compose restart django-api",
+        f"terraform -chdir={world.tmp} apply -auto-approve -input=false -var=api_instance_count=4",
+    ]
+    assert world.remote_called() == [
+        "journalctl -u ringo-api -n 100 --no-pager",
+        "systemctl restart ringo-api",
+        "docker-compose pull",
+        "docker-compose up -d",
+    ]
+
+
+def test_an_unhealthy_instance_fails_its_step_with_the_answer(world, make_incident, user):
+    from incident_console.runs import services
+
+    incident = make_incident("api-down")
+    run = services.step_run_start(
+        incident=incident,
+        step_id="check-api1",
+        actor=user,
+        params={"health_url": f"{world.http_url}/broken/api/health/"},
+    )
+    run = services.step_run_execute(run_id=run.pk, task_id=run.task_id)
+    assert (run.status, run.exit_code) == ("failed", 22)
+    assert "database unavailable" in output(run)
+
+
+def test_disk_full_frees_space_and_keeps_recent_files(world, make_incident, user):
+    backups, wal, data = world.tmp / "backups", world.tmp / "backups" / "wal", world.tmp / "pgdata"
+    old_dump = aged(backups / "ringo_old.sql.gz", 10)
+    new_dump = aged(backups / "ringo_new.sql.gz", 1)
+    old_wal = aged(wal / "0001.wal", 9)
+    aged(data / "base" / "1", 0)
+    incident = make_incident("disk-full")
+    runs = walk(
+        incident,
+        user,
+        {
+            "du-postgres-data": {"data_dir": str(data)},
+            "du-backups": {"backup_dir": str(backups)},
+            "delete-old-backups": {"backup_dir": str(backups)},
+            "delete-old-wal": {"wal_dir": str(wal)},
+            "grow-disk": {"terraform_dir": str(world.tmp)},
+        },
+    )
+    assert_all_succeeded(runs)
+    assert_timeline_complete(incident, runs)
+    assert not old_dump.exists() and not old_wal.exists() and new_dump.exists()
+    assert output(runs["delete-old-backups"]) == f"{old_dump}\n"
+    assert "expire-old" in output(runs["check-s3-lifecycle"])
+    assert "docker system prune --all --volumes --force" in world.called()
+    assert "journalctl --vacuum-time=7d" in world.called()
+
+
+def test_secrets_leak_rotates_revokes_searches_and_blocks(world, make_incident, user):
+    repo = world.tmp / "repo"
+    script = repo / "infra" / "secrets" / "scripts" / "rotate-secrets.sh"
+    script.parent.mkdir(parents=True)
+    script.write_text(f'#!/bin/sh\necho "rotate-secrets.sh $1" >> {world.calls}\necho rotated\n')
+    script.chmod(0o755)
+    nginx_log = world.tmp / "access.log"
+    nginx_log.write_text('203.0.113.9 - - "GET /admin/"\n198.51.100.1 - - "GET /"\n')
+    django_log = world.tmp / "django-api.log"
+    django_log.write_text("WARNING Unauthorized: /api/orders/\nINFO ok\n")
+    incident = make_incident("secrets-leak")
+    runs = walk(
+        incident,
+        user,
+        {
+            "rotate-django-secrets": {"repo_dir": str(repo)},
+            "revoke-aws-key": {"access_key_id": "AKIAABCDEFGHIJKLMNOP"},
+            "grep-nginx": {"ip": "203.0.113.9", "log_file": str(nginx_log)},
+            "grep-django-unauthorized": {"log_file": str(django_log)},
+            "block-ip": {"ip": "203.0.113.9"},
+        },
+    )
+    assert_all_succeeded(runs)
+    assert_timeline_complete(incident, runs)
+    assert output(runs["grep-nginx"]) == '203.0.113.9 - - "GET /admin/"\n'
+    assert output(runs["grep-django-unauthorized"]) == "WARNING Unauthorized: /api/orders/\n"
+    called = world.called()
+    assert called[0] == "rotate-secrets.sh production"
+    assert called[1].startswith("gh secret set PROD_DJANGO_SECRET_KEY --body ")
+    assert len(called[1].split()[-1]) == 64
+    assert called[2] == "aws iam delete-access-key --access-key-id AKIAABCDEFGHIJKLMNOP"
+    assert world.remote_called() == ["ufw deny from 203.0.113.9"]
+    assert "openssl" not in runs["rotate-github-secret"].command_display.split("$(")[0]
+
+
+def test_s3_data_loss_brings_back_a_deleted_object(world, make_incident, user):
+    incident = make_incident("s3-data-loss")
+    archived = {"key": "media/archive/2019/photo.jpg"}
+    runs = walk(
+        incident,
+        user,
+        {
+            "get-version": {"file": str(world.tmp / "photo.jpg")},
+            "glacier-restore": archived,
+            "glacier-status": archived,
+        },
+    )
+    assert_all_succeeded(runs)
+    assert_timeline_complete(incident, runs)
+    assert (world.tmp / "photo.jpg").read_bytes() == b"the photo"
+    assert "versioning of" in output(runs["check-versioning"])
+    assert "restore requested" in output(runs["glacier-restore"])
+    assert (
+        runs["get-version"].params["version_id"]
+        == runs["list-versions"].outputs["previous_version_id"]
+    )
+    assert "media/orders/123/photo.jpg" not in output(runs["list-bucket"]), "it was deleted"
+    assert "the object was deleted" in output(runs["list-versions"])
+
+
+def test_full_restore_procedure_stops_restores_starts_and_checks(world, make_incident, user):
+    drop_orders(world.database)
+    incident = make_incident("full-restore")
+    runs = walk(
+        incident,
+        user,
+        {
+            "download-backup": {"file": str(world.tmp / "restore.sql.gz")},
+            "restore": {"database": world.database},
+        },
+    )
+    assert_all_succeeded(runs)
+    assert_timeline_complete(incident, runs)
+    assert world.rows("orders") == 120
+    assert world.called() == [
+        "docker compose stop django-api celery-worker",
+        "docker compose start django-api celery-worker",
+    ]
+
+
+def test_test_restore_procedure_restores_the_latest_backup_into_a_scratch_database(
+    world, make_incident, user
+):
+    scratch = f"{world.database}_restore_test"
+    incident = make_incident("test-restore")
+    runs = walk(
+        incident,
+        user,
+        {
+            "download-latest": {"file": str(world.tmp / "latest.sql.gz")},
+            "restore-scratch": {"scratch_db": scratch},
+            "check-rows": {"scratch_db": scratch},
+            "count-rows": {"scratch_db": scratch},
+        },
+    )
+    assert_all_succeeded(runs)
+    assert runs["count-rows"].outputs == {"tables": 1, "rows": 120}
+    assert world.rows("orders") == 120
+
+
+def test_pitr_procedure_checks_the_archive_and_the_target_time(world, make_incident, user):
+    wal = world.tmp / "wal"
+    aged(wal / "0001", 3)
+    aged(wal / "0002", 1)
+    target = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 2 * 86400))
+    incident = make_incident("pitr")
+    runs = walk(
+        incident,
+        user,
+        {
+            "wal-archive-present": {"wal_dir": str(wal)},
+            "target-within-archive": {"wal_dir": str(wal), "target_time": target},
+        },
+    )
+    assert_all_succeeded(runs)
+    assert "2 files in the WAL archive" in output(runs["wal-archive-present"])
+    assert "is within the archive" in output(runs["target-within-archive"])
+
+
+def test_pitr_refuses_a_target_time_outside_the_archive(world, make_incident, user):
+    from incident_console.runs import services
+
+    wal = world.tmp / "wal"
+    aged(wal / "0001", 1)
+    incident = make_incident("pitr")
+    run = services.step_run_start(
+        incident=incident,
+        step_id="target-within-archive",
+        actor=user,
+        params={"wal_dir": str(wal), "target_time": "2020-01-01T00:00:00Z"},
+    )
+    run = services.step_run_execute(run_id=run.pk, task_id=run.task_id)
+    assert run.status == "failed"
+    assert "is outside the archive" in output(run)
+
+
+def test_credentials_never_reach_output_stored_or_streamed(world, make_incident, user, settings):
+    import yaml
+
+    from incident_console.runs import services
+
+    targets = yaml.safe_load(Path(settings.TARGETS_FILE).read_text())
+    targets["targets"]["api"]["credentials"] = {"token": "env:WALK_S3_SECRET"}
+    Path(settings.TARGETS_FILE).write_text(yaml.safe_dump(targets))
+    incident = make_incident("database-down")
+    run = services.step_run_start(
+        incident=incident, step_id="check-api-health", actor=user, params={}
+    )
+    run = services.step_run_execute(run_id=run.pk, task_id=run.task_id)
+    text = output(run)
+    assert "Bearer ********" in text
+    assert S3_SECRET not in text
+    assert S3_SECRET not in str(list(incident.timeline.values_list("message", "data")))
