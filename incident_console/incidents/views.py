@@ -10,6 +10,7 @@ from incident_console.errors import ServiceError
 from incident_console.incidents import services
 from incident_console.incidents.models import Incident, Scenario, Severity
 from incident_console.runs.models import OutputChunk, StepRun
+from incident_console.runs.services import step_params_suggested
 
 TIMELINE_PREVIEW = 50
 
@@ -54,10 +55,23 @@ def incident_detail(request, pk: int):
     incident = get_object_or_404(Incident.objects.select_related("scenario", "opened_by"), pk=pk)
     runs = list(incident.runs.select_related("created_by").order_by("created_at", "pk"))
     latest = {run.step_id: run for run in runs}
-    steps = [
-        {**step, "number": number, "latest_run": latest.get(step["id"])}
-        for number, step in enumerate(incident.scenario.steps, start=1)
-    ]
+    runbook = incident.scenario.runbook
+    steps = []
+    for number, step in enumerate(incident.scenario.steps, start=1):
+        suggested = step_params_suggested(incident, runbook.step(step["id"]))
+        params = [
+            {**param, "value": suggested.get(param["name"], param.get("default"))}
+            for param in step.get("params", [])
+        ]
+        steps.append(
+            {
+                **step,
+                "number": number,
+                "latest_run": latest.get(step["id"]),
+                "params": params,
+                "args_display": _args_display(step),
+            }
+        )
     timeline = incident.timeline.select_related("actor").order_by("-at", "-pk")[:TIMELINE_PREVIEW]
     page_state = {
         "incident": incident.pk,
@@ -72,6 +86,15 @@ def incident_detail(request, pk: int):
         "page_state": page_state,
     }
     return render(request, "incidents/incident_detail.html", context)
+
+
+def _args_display(step: dict) -> str:
+    if step.get("action"):
+        args = " ".join(f"{key}={value}" for key, value in step.get("args", {}).items())
+        return f"{step['executor']} {step['action']} {args}".strip()
+    if step.get("args"):
+        return " ".join(f"{key}={value}" for key, value in step["args"].items())
+    return ""
 
 
 def _run_state(run: StepRun) -> dict:

@@ -116,3 +116,25 @@ def test_the_full_output_is_served_as_text_in_order(browser, incident, user):
     body = b"".join(response.streaming_content).decode()
     assert body.endswith("1\n2\n")
     assert "# $ seq 2" in body
+
+
+def test_a_parameter_from_an_earlier_step_is_prefilled_with_its_output(
+    browser, make_incident, user
+):
+    incident = make_incident("database-down")
+    StepRun.objects.create(
+        incident=incident,
+        step_id="list-backups",
+        step_title="List",
+        executor="s3",
+        target="backups-bucket",
+        runbook_version="v",
+        command={},
+        command_display="s3 list",
+        timeout=5,
+        status="succeeded",
+        created_by=user,
+        outputs={"latest_key": "postgres/full/ringo_20240115_020000.sql.gz"},
+    )
+    page = browser.get(f"/incidents/{incident.pk}/").content.decode()
+    assert 'value="postgres/full/ringo_20240115_020000.sql.gz"' in page
