@@ -34,3 +34,13 @@ class NotFound(ServiceError):
 class Conflict(ServiceError):
     status_code = 409
     code = "conflict"
+
+
+class Forbidden(ServiceError):
+    status_code = 403
+    code = "forbidden"
+
+
+class ConfirmationRequired(ServiceError):
+    status_code = 400
+    code = "confirmation_required"

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    "axes",
     "incident_console.accounts",
     "incident_console.incidents",
     "incident_console.runs",
@@ -70,7 +71,22 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into a 429.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Login throttling (django-axes): five wrong passwords for one user from one address lock
+# that pair out for fifteen minutes.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = env_float("LOGIN_COOLOFF_HOURS", 0.25, minimum=0.01)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
 
 ROOT_URLCONF = "incident_console.urls"
 ASGI_APPLICATION = "incident_console.asgi.application"
@@ -188,6 +204,7 @@ CELERY_BEAT_SCHEDULE = {
 EMBEDDED_WORKERS = env_int("EMBEDDED_WORKERS", 8, minimum=1)
 OUTPUT_FLUSH_INTERVAL = env_float("OUTPUT_FLUSH_INTERVAL", 0.1, minimum=0.01)
 OUTPUT_FLUSH_LINES = env_int("OUTPUT_FLUSH_LINES", 2000, minimum=1)
+OUTPUT_MAX_BYTES = env_int("OUTPUT_MAX_BYTES", 64 * 1024 * 1024, minimum=1024)
 RUN_HEARTBEAT_INTERVAL = env_float("RUN_HEARTBEAT_INTERVAL", 5.0, minimum=0.1)
 RUN_LOST_AFTER = env_float("RUN_LOST_AFTER", 60.0, minimum=1.0)
 TARGETS_FILE = env_str("TARGETS_FILE", str(BASE_DIR / "runbooks" / "targets" / "ringo.yaml"))
@@ -207,6 +224,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"anon": env_str("ANON_RATE", "120/min")},
     "EXCEPTION_HANDLER": "incident_console.api_errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
@@ -214,18 +233,41 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Open incidents, run recovery steps, stream their output, review the timeline.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {
+        "IncidentStatusEnum": "incident_console.incidents.models.Incident.Status",
+        "RunStatusEnum": "incident_console.runs.models.StepRun.Status",
+    },
     # Swagger UI assets are served by the console itself, never fetched from elsewhere.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
 
+# Behind HTTPS (a TLS-terminating proxy that sets X-Forwarded-Proto), set HTTPS=true: secure
+# cookies, redirects to HTTPS and HSTS.  `manage.py check --deploy` is clean with it.
+HTTPS = env_bool("HTTPS", False)
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = HTTPS or env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 31536000) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+SECURE_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "connect-src": ["'self'"],
+    "frame-ancestors": ["'none'"],
+    "form-action": ["'self'"],
+}
 
 LOGGING = {
     "version": 1,

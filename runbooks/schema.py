@@ -109,7 +109,10 @@ class Step(_Strict):
     instructions: str = ""
     params: list[Parameter] = Field(default_factory=list)
     destructive: bool = False
+    requires_approval: bool = False
     timeout: Annotated[int | None, Field(gt=0)] = None
+    idle_timeout: Annotated[int | None, Field(gt=0)] = None
+    on_output_limit: Literal["kill", "continue"] = "kill"
     on_failure: str | None = None
 
     @model_validator(mode="after")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -13,6 +14,7 @@ from django.conf import settings
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from incident_console.accounts.roles import role_assign
 from incident_console.incidents.services import incident_open, scenarios_sync
 from tests.servers import sshd_available, start_sshd, stop
 
@@ -46,25 +48,54 @@ def scenarios(db):
 
 @pytest.fixture
 def make_user(django_user_model):
-    def make(username: str = "alice", **fields):
-        return django_user_model.objects.create_user(
+    """A user with a role: viewer, responder or commander (None: no role at all)."""
+
+    def make(username: str = "alice", role: str | None = "commander", **fields):
+        user = django_user_model.objects.create_user(
             username=username, password="pw-123456", **fields
         )
+        if role:
+            role_assign(user, role)
+        return django_user_model.objects.get(pk=user.pk)
 
     return make
 
 
 @pytest.fixture
 def user(make_user):
-    return make_user("alice")
+    """The incident commander of most tests."""
+    return make_user("alice", "commander")
 
 
 @pytest.fixture
-def api_client(user):
-    client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client
+def second_commander(make_user):
+    return make_user("carol", "commander")
+
+
+@pytest.fixture
+def responder(make_user):
+    return make_user("rita", "responder")
+
+
+@pytest.fixture
+def viewer(make_user):
+    return make_user("victor", "viewer")
+
+
+@pytest.fixture
+def make_api_client():
+    def make(user) -> APIClient:
+        client = APIClient()
+        token, _ = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api_client(user, make_api_client):
+    return make_api_client(user)
 
 
 @pytest.fixture
@@ -85,44 +116,69 @@ def incident(make_incident):
     return make_incident()
 
 
-@pytest.fixture(scope="session")
-def celery_worker(django_db_setup, django_db_blocker):
-    """A real `celery worker` process on the test database and the Redis broker."""
-    if not SERVICE_MODE:
-        pytest.skip("service mode only")
+def celery_process(kind: str, *args: str, log_name: str, env: dict | None = None):
+    """Start `celery worker` or `celery beat` on the test database and the Redis broker."""
     db = settings.DATABASES["default"]
     url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-    env = {**os.environ, "DATABASE_URL": url, "OUTPUT_FLUSH_INTERVAL": "0.05"}
-    command = [
-        shutil.which("celery", path=str(Path(sys.executable).parent)) or "celery",
-        "-A",
-        "incident_console",
-        "worker",
-        "--pool=threads",
-        "--concurrency=8",
-        "--loglevel=INFO",
-        "--without-gossip",
-        "--without-mingle",
-    ]
-    log = open(ROOT / "var" / "celery-worker.log", "w")  # noqa: SIM115 - closed at teardown
+    full_env = {**os.environ, "DATABASE_URL": url, "OUTPUT_FLUSH_INTERVAL": "0.05", **(env or {})}
+    celery = shutil.which("celery", path=str(Path(sys.executable).parent)) or "celery"
+    command = [celery, "-A", "incident_console", kind, "--loglevel=INFO", *args]
+    log = open(ROOT / "var" / log_name, "w")  # noqa: SIM115 - closed by stop_process
     process = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        command,
+        cwd=ROOT,
+        env=full_env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
+    process.log = log
+    return process
+
+
+def wait_for_worker(process, hostname: str | None = None, timeout: float = 30) -> None:
     from incident_console.celery import app
 
-    app.control.purge()
-    deadline = time.monotonic() + 30
-    while not app.control.ping(timeout=0.5):
+    deadline = time.monotonic() + timeout
+    while True:
+        replies = app.control.ping(timeout=0.5)
+        names = {name for reply in replies for name in reply}
+        if replies and (hostname is None or any(hostname in name for name in names)):
+            return
         if process.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"celery worker did not start; see {log.name}")
-    yield process
-    os.killpg(process.pid, signal.SIGTERM)
+            raise RuntimeError(f"celery worker did not start; see {process.log.name}")
+
+
+def stop_process(process, sig=signal.SIGTERM) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, sig)
     try:
         process.wait(timeout=15)
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
-    log.close()
+    process.log.close()
+
+
+# Heartbeats ten times as often as runs are declared lost, like the defaults (5 s and 60 s).
+FAST_HEARTBEAT = {"RUN_HEARTBEAT_INTERVAL": "0.5", "RUN_LOST_AFTER": "5", "REAP_INTERVAL": "1"}
+WORKER_ARGS = ["--pool=threads", "--concurrency=8", "--without-gossip", "--without-mingle"]
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker):
+    """A real `celery worker` process on the test database and the Redis broker."""
+    if not SERVICE_MODE:
+        pytest.skip("service mode only")
+    from incident_console.celery import app
+
+    app.control.purge()
+    process = celery_process(
+        "worker", *WORKER_ARGS, "-n", "main@%h", log_name="celery-worker.log", env=FAST_HEARTBEAT
+    )
+    wait_for_worker(process, "main@")
+    yield process
+    stop_process(process)
 
 
 @pytest.fixture(scope="session")

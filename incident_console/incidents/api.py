@@ -14,13 +14,16 @@ from incident_console.incidents.serializers import (
     IncidentSerializer,
     ManualStepSerializer,
     ScenarioSerializer,
+    StepPreviewSerializer,
     StepRunRequestSerializer,
     TimelineEntrySerializer,
 )
 from incident_console.runs import services as run_services
 from incident_console.runs.serializers import StepRunSerializer
 
-RunQueued = inline_serializer("RunQueued", {"run": serializers.IntegerField()})
+RunQueued = inline_serializer(
+    "RunQueued", {"run": serializers.IntegerField(), "status": serializers.CharField()}
+)
 
 
 class ScenarioViewSet(viewsets.ReadOnlyModelViewSet):
@@ -81,9 +84,22 @@ class IncidentViewSet(
     def run_step(self, request, pk=None, step_id=None):
         data = _valid(StepRunRequestSerializer, request.data)
         run = run_services.step_run_start(
+            incident=self.get_object(),
+            step_id=step_id,
+            actor=request.user,
+            params=data["params"],
+            confirm=data["confirm"],
+        )
+        return Response({"run": run.pk, "status": run.status}, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=StepRunRequestSerializer, responses={200: StepPreviewSerializer})
+    @action(detail=True, methods=["post"], url_path=r"steps/(?P<step_id>[a-z0-9-]+)/preview")
+    def preview_step(self, request, pk=None, step_id=None):
+        data = _valid(StepRunRequestSerializer, request.data)
+        rendered = run_services.step_run_preview(
             incident=self.get_object(), step_id=step_id, actor=request.user, params=data["params"]
         )
-        return Response({"run": run.pk}, status=status.HTTP_202_ACCEPTED)
+        return Response(rendered.preview())
 
     @extend_schema(request=ManualStepSerializer, responses={201: StepRunSerializer})
     @action(detail=True, methods=["post"], url_path=r"steps/(?P<step_id>[a-z0-9-]+)/complete")

@@ -77,6 +77,10 @@ class Incident(models.Model):
     class Meta:
         ordering = ["-opened_at"]
         indexes = [models.Index(fields=["status", "-opened_at"])]
+        permissions = [
+            ("respond", "Can open incidents, run safe steps, mark manual steps and cancel runs"),
+            ("command", "Can run destructive steps, approve runs and change incident status"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.title}"
@@ -99,6 +103,7 @@ class TimelineEntry(models.Model):
         RUN_STARTED = "run_started"
         RUN_FINISHED = "run_finished"
         RUN_CANCEL_REQUESTED = "run_cancel_requested"
+        RUN_APPROVED = "run_approved"
         STEP_MARKED = "step_marked"
         NOTE = "note"
 
@@ -120,6 +125,18 @@ class TimelineEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.kind}: {self.message}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None and not self._state.adding:
+            raise TimelineIsAppendOnly("timeline entries are never changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TimelineIsAppendOnly("timeline entries are never deleted")
+
+
+class TimelineIsAppendOnly(Exception):
+    pass
 
 
 class Contact(models.Model):

@@ -13,6 +13,7 @@ class StepSerializer(serializers.Serializer):
     executor = serializers.CharField()
     target = serializers.CharField()
     destructive = serializers.BooleanField()
+    requires_approval = serializers.BooleanField()
     description = serializers.CharField()
     instructions = serializers.CharField()
     params = serializers.ListField(child=serializers.DictField())
@@ -102,6 +103,23 @@ class TimelineEntrySerializer(serializers.ModelSerializer):
 
 class StepRunRequestSerializer(serializers.Serializer):
     params = serializers.DictField(required=False, default=dict)
+    confirm = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default=None,
+        allow_null=True,
+        help_text="For a destructive step: the name of its target, typed by the person.",
+    )
+
+
+class StepPreviewSerializer(serializers.Serializer):
+    step_id = serializers.CharField()
+    command = serializers.CharField()
+    target = serializers.CharField()
+    executor = serializers.CharField()
+    destructive = serializers.BooleanField()
+    requires_approval = serializers.BooleanField()
+    params = serializers.DictField()
 
 
 class ManualStepSerializer(serializers.Serializer):

@@ -7,6 +7,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
+from incident_console.accounts.roles import RESPOND, require
 from incident_console.errors import InvalidInput, NotFound
 from incident_console.incidents.models import Incident, Scenario, Severity, TimelineEntry
 from incident_console.incidents.timeline import timeline_add
@@ -52,6 +53,7 @@ def scenarios_sync(*, dirs: Iterable[Path] | None = None) -> LoadReport:
 
 def incident_open(*, scenario_slug: str, title: str, severity: str | None, actor) -> Incident:
     """Open an incident of a scenario and write it on the new timeline."""
+    require(actor, RESPOND, "opening an incident")
     scenario = Scenario.objects.filter(slug=scenario_slug, is_active=True).first()
     if scenario is None:
         raise NotFound(f"no scenario {scenario_slug!r}", fields={"scenario": "unknown scenario"})

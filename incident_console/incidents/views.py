@@ -6,6 +6,7 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
+from incident_console.accounts.roles import role_of
 from incident_console.errors import ServiceError
 from incident_console.incidents import services
 from incident_console.incidents.models import Incident, Scenario, Severity
@@ -77,6 +78,8 @@ def incident_detail(request, pk: int):
         "incident": incident.pk,
         "closed": incident.status in (Incident.Status.RESOLVED, Incident.Status.CLOSED),
         "runs": {run.step_id: _run_state(run) for run in latest.values()},
+        "role": role_of(request.user),
+        "user": request.user.username,
     }
     context = {
         "incident": incident,
@@ -98,7 +101,12 @@ def _args_display(step: dict) -> str:
 
 
 def _run_state(run: StepRun) -> dict:
-    return {"id": run.pk, "status": run.status, "exit_code": run.exit_code}
+    return {
+        "id": run.pk,
+        "status": run.status,
+        "exit_code": run.exit_code,
+        "created_by": run.created_by.username if run.created_by else None,
+    }
 
 
 @login_required

@@ -42,6 +42,12 @@ class StepRunViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(request=None, responses=StepRunSerializer)
     @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        run = services.step_run_approve(run=self.get_object(), actor=request.user)
+        return Response(StepRunSerializer(run).data)
+
+    @extend_schema(request=None, responses=StepRunSerializer)
+    @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         run = services.step_run_cancel(run=self.get_object(), actor=request.user)
         return Response(StepRunSerializer(run).data)

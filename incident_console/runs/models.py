@@ -9,6 +9,7 @@ class StepRun(models.Model):
     """One execution of one step of an incident's scenario, with exactly what ran."""
 
     class Status(models.TextChoices):
+        AWAITING_APPROVAL = "awaiting_approval"
         QUEUED = "queued"
         RUNNING = "running"
         SUCCEEDED = "succeeded"
@@ -18,7 +19,7 @@ class StepRun(models.Model):
         LOST = "lost"
         SKIPPED = "skipped"
 
-    ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
+    ACTIVE_STATUSES = (Status.AWAITING_APPROVAL, Status.QUEUED, Status.RUNNING)
 
     incident = models.ForeignKey(
         "incidents.Incident", on_delete=models.CASCADE, related_name="runs"
@@ -38,6 +39,12 @@ class StepRun(models.Model):
     task_id = models.CharField(max_length=64, blank=True)
     worker = models.CharField(max_length=200, blank=True)
     cancel_requested = models.BooleanField(default=False)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    truncated = models.BooleanField(default=False)
+    idle_timeout = models.PositiveIntegerField(null=True, blank=True)
+    kill_on_output_limit = models.BooleanField(default=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -55,7 +62,7 @@ class StepRun(models.Model):
             # Two clicks, two browsers or a retried request must never start a step twice.
             models.UniqueConstraint(
                 fields=["incident", "step_id"],
-                condition=Q(status__in=["queued", "running"]),
+                condition=Q(status__in=["awaiting_approval", "queued", "running"]),
                 name="one_active_run_per_step",
             )
         ]

@@ -15,6 +15,7 @@ import time
 from django.db import connection
 from django.utils import timezone
 
+from executors.base import SYSTEM_PREFIX
 from incident_console.runs.broadcast import broadcast_output
 from incident_console.runs.models import OutputChunk, StepRun
 
@@ -45,6 +46,9 @@ class OutputRecorder:
         flush_lines: int,
         heartbeat_interval: float,
         cancel_check_interval: float = 0.5,
+        max_bytes: int | None = None,
+        kill_on_limit: bool = True,
+        idle_timeout: float | None = None,
     ) -> None:
         self.run_id = run_id
         self.cancel = cancel
@@ -52,8 +56,15 @@ class OutputRecorder:
         self.flush_lines = flush_lines
         self.heartbeat_interval = heartbeat_interval
         self.cancel_check_interval = cancel_check_interval
+        self.max_bytes = max_bytes
+        self.kill_on_limit = kill_on_limit
+        self.idle_timeout = idle_timeout
         self.last_seq = 0
         self.bytes = 0
+        self.accepted_bytes = 0
+        self.truncated = False
+        self.stop_reason: str | None = None
+        self._last_emit = time.monotonic()
         self._pending: list[tuple[str, str]] = []
         self._lock = threading.Lock()
         self._wake = threading.Event()
@@ -74,10 +85,43 @@ class OutputRecorder:
 
     def emit(self, stream: str, text: str) -> None:
         with self._lock:
+            self._last_emit = time.monotonic()
+            if self.truncated:
+                return
+            size = len(text.encode("utf-8", "replace"))
+            if self.max_bytes is not None and self.accepted_bytes + size > self.max_bytes:
+                self._truncate()
+                return
+            self.accepted_bytes += size
             self._pending.append((stream, text))
             full = len(self._pending) >= self.flush_lines
         if full:
             self._wake.set()
+
+    def _truncate(self) -> None:
+        self.truncated = True
+        action = "stopping the step" if self.kill_on_limit else "the step goes on"
+        notice = (
+            f"output limit of {self.max_bytes} bytes reached: later output is not kept; {action}"
+        )
+        self._pending.append(("stderr", f"{SYSTEM_PREFIX}{notice}\n"))
+        if self.kill_on_limit:
+            self._stop("output_limit")
+
+    def _stop(self, reason: str) -> None:
+        if self.stop_reason is None:
+            self.stop_reason = reason
+            self.cancel.set()
+
+    def _check_idle(self) -> None:
+        if self.idle_timeout is None or self.stop_reason is not None:
+            return
+        with self._lock:
+            idle = time.monotonic() - self._last_emit
+            if idle > self.idle_timeout:
+                notice = f"no output for {self.idle_timeout:g} s: stopping the step"
+                self._pending.append(("stderr", f"{SYSTEM_PREFIX}{notice}\n"))
+                self._stop("idle")
 
     def _loop(self) -> None:
         next_beat = next_cancel_check = time.monotonic()
@@ -85,6 +129,7 @@ class OutputRecorder:
             while not self._closing.is_set():
                 self._wake.wait(self.flush_interval)
                 self._wake.clear()
+                self._check_idle()
                 wrote = self._flush()
                 now = time.monotonic()
                 if wrote or now >= next_beat:

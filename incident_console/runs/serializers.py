@@ -6,6 +6,7 @@ from incident_console.runs.models import StepRun
 class StepRunSerializer(serializers.ModelSerializer):
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     command = serializers.CharField(source="command_display", read_only=True)
+    approved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
         model = StepRun
@@ -29,6 +30,9 @@ class StepRunSerializer(serializers.ModelSerializer):
             "last_seq",
             "output_bytes",
             "cancel_requested",
+            "approved_by",
+            "truncated",
+            "outputs",
         ]
 
 

@@ -6,6 +6,7 @@ import logging
 import socket
 import threading
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -16,7 +17,14 @@ from django.utils import timezone
 from executors import ExecutorError, Result
 from executors.base import SYSTEM_PREFIX
 from executors.masking import SecretMasker
-from incident_console.errors import Conflict, InvalidInput, NotFound
+from incident_console.accounts.roles import COMMAND, RESPOND, require
+from incident_console.errors import (
+    ConfirmationRequired,
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+)
 from incident_console.incidents.models import Incident, TimelineEntry
 from incident_console.incidents.timeline import timeline_add
 from incident_console.runs.broadcast import broadcast_run_status
@@ -79,11 +87,27 @@ def _runnable_step(incident: Incident, step_id: str) -> Step:
     return step
 
 
-def step_run_start(*, incident: Incident, step_id: str, actor, params: Any) -> StepRun:
-    """Queue one run of an automated step.  A step already queued or running is refused."""
-    step = _runnable_step(incident, step_id)
-    if step.executor == "manual":
-        raise InvalidInput("this is a manual step: mark it done or skipped instead")
+@dataclass(frozen=True)
+class RenderedStep:
+    step: Step
+    values: dict[str, Any]
+    spec: dict[str, Any]
+    display: str
+    timeout: int
+
+    def preview(self) -> dict[str, Any]:
+        return {
+            "step_id": self.step.id,
+            "command": self.display,
+            "target": self.step.target,
+            "executor": self.step.executor,
+            "destructive": self.step.destructive,
+            "requires_approval": self.step.requires_approval,
+            "params": self.values,
+        }
+
+
+def _render(incident: Incident, step: Step, params: Any) -> RenderedStep:
     values = step_params_validate(step, params, step_params_suggested(incident, step))
     timeout = min(step.timeout or settings.STEP_TIMEOUT_DEFAULT, settings.STEP_TIMEOUT_MAX)
     try:
@@ -93,21 +117,85 @@ def step_run_start(*, incident: Incident, step_id: str, actor, params: Any) -> S
         spec = executor.render(step.model_dump(), values)
     except ExecutorError as exc:
         raise InvalidInput(str(exc)) from None
+    return RenderedStep(step, values, spec, executor.describe(spec), timeout)
+
+
+def step_run_preview(*, incident: Incident, step_id: str, actor, params: Any) -> RenderedStep:
+    """What Run would do, exactly, without doing it: the dry run before a destructive step."""
+    step = _automated_step(incident, step_id)
+    return _render(incident, step, params)
+
+
+def _automated_step(incident: Incident, step_id: str) -> Step:
+    step = _runnable_step(incident, step_id)
+    if step.executor == "manual":
+        raise InvalidInput("this is a manual step: mark it done or skipped instead")
+    return step
+
+
+def step_run_start(
+    *, incident: Incident, step_id: str, actor, params: Any, confirm: str | None = None
+) -> StepRun:
+    """Queue one run of an automated step.  A step already queued or running is refused.
+
+    A destructive step needs the commander role and ``confirm`` equal to its target's name; a
+    step that requires approval waits for a second commander.
+    """
+    require(actor, RESPOND, "running a step")
+    step = _automated_step(incident, step_id)
+    rendered = _render(incident, step, params)
+    if step.destructive:
+        require(actor, COMMAND, "running a destructive step")
+        if confirm != step.target:
+            raise ConfirmationRequired(
+                f"this step changes {step.target}: type the target's name to confirm",
+                **rendered.preview(),
+            )
+    waiting = step.requires_approval
+    verb = "Asked for approval to run" if waiting else "Queued"
     run = _create_run(
         incident=incident,
         step=step,
         actor=actor,
-        values=values,
-        spec=spec,
-        display=executor.describe(spec),
-        timeout=timeout,
+        values=rendered.values,
+        spec=rendered.spec,
+        display=rendered.display,
+        timeout=rendered.timeout,
         timeline={
             "kind": TimelineEntry.Kind.RUN_QUEUED,
-            "message": f"Queued “{step.title}” on {step.target}: {executor.describe(spec)}",
-            "data": {"step_id": step.id, "target": step.target, "params": values},
+            "message": f"{verb} “{step.title}” on {step.target}: {rendered.display}",
+            "data": {"step_id": step.id, "target": step.target, "params": rendered.values},
         },
+        status=StepRun.Status.AWAITING_APPROVAL if waiting else StepRun.Status.QUEUED,
+        idle_timeout=step.idle_timeout,
+        kill_on_output_limit=step.on_output_limit == "kill",
     )
-    transaction.on_commit(lambda: enqueue_run(run.pk, run.task_id))
+    if not waiting:
+        transaction.on_commit(lambda: enqueue_run(run.pk, run.task_id))
+    return run
+
+
+def step_run_approve(*, run: StepRun, actor) -> StepRun:
+    """A second commander lets a run that needs approval go ahead."""
+    require(actor, COMMAND, "approving a run")
+    if run.created_by_id == actor.pk:
+        raise Forbidden("a second person must approve this run")
+    with transaction.atomic():
+        approved = StepRun.objects.filter(
+            pk=run.pk, status=StepRun.Status.AWAITING_APPROVAL
+        ).update(status=StepRun.Status.QUEUED, approved_by=actor)
+        if approved != 1:
+            raise Conflict(f"the run is {run.status}, not awaiting approval")
+        timeline_add(
+            incident=run.incident_id,
+            kind=TimelineEntry.Kind.RUN_APPROVED,
+            message=f"Approved “{run.step_title}” on {run.target}: {run.command_display}",
+            actor=actor,
+            run=run,
+        )
+        transaction.on_commit(lambda: enqueue_run(run.pk, run.task_id))
+    run.refresh_from_db()
+    broadcast_run_status(run)
     return run
 
 
@@ -173,6 +261,9 @@ def _execute(run: StepRun) -> tuple[Result, OutputRecorder]:
         flush_interval=settings.OUTPUT_FLUSH_INTERVAL,
         flush_lines=settings.OUTPUT_FLUSH_LINES,
         heartbeat_interval=settings.RUN_HEARTBEAT_INTERVAL,
+        max_bytes=settings.OUTPUT_MAX_BYTES,
+        kill_on_limit=run.kill_on_output_limit,
+        idle_timeout=run.idle_timeout,
     )
     try:
         with recorder:
@@ -200,8 +291,17 @@ def _call_executor(run: StepRun, recorder: OutputRecorder, cancel: threading.Eve
         masker.flush()
 
 
+STOPPED_BY_RECORDER = {
+    "idle": ("timed_out", "no output for longer than the idle timeout"),
+    "output_limit": ("failed", "output limit reached"),
+}
+
+
 def _finish(run: StepRun, result: Result, recorder: OutputRecorder) -> StepRun:
     finished = timezone.now()
+    if recorder.stop_reason in STOPPED_BY_RECORDER and result.status == "cancelled":
+        status, detail = STOPPED_BY_RECORDER[recorder.stop_reason]
+        result = Result(status, result.exit_code, detail, result.notes, result.outputs)
     StepRun.objects.filter(
         pk=run.pk, status__in=[StepRun.Status.RUNNING, StepRun.Status.LOST]
     ).update(
@@ -213,6 +313,7 @@ def _finish(run: StepRun, result: Result, recorder: OutputRecorder) -> StepRun:
         last_seq=recorder.last_seq,
         output_bytes=recorder.bytes,
         outputs=dict(result.outputs),
+        truncated=recorder.truncated,
     )
     run.refresh_from_db()
     for note in result.notes:
@@ -231,6 +332,7 @@ def _finish(run: StepRun, result: Result, recorder: OutputRecorder) -> StepRun:
 
 def manual_step_complete(*, incident: Incident, step_id: str, actor, outcome: str, note: str):
     """Record that a person did (or skipped) a manual step, with their note as its output."""
+    require(actor, RESPOND, "marking a step")
     step = _runnable_step(incident, step_id)
     if step.executor != "manual":
         raise InvalidInput("only manual steps are marked done; run this step instead")
@@ -273,8 +375,10 @@ def manual_step_complete(*, incident: Incident, step_id: str, actor, outcome: st
 
 def step_run_cancel(*, run: StepRun, actor) -> StepRun:
     """Ask the worker running a step to stop it; a queued run is cancelled at once."""
+    require(actor, RESPOND, "cancelling a run")
     now = timezone.now()
-    if StepRun.objects.filter(pk=run.pk, status=StepRun.Status.QUEUED).update(
+    not_started = [StepRun.Status.QUEUED, StepRun.Status.AWAITING_APPROVAL]
+    if StepRun.objects.filter(pk=run.pk, status__in=not_started).update(
         status=StepRun.Status.CANCELLED, cancel_requested=True, finished_at=now
     ):
         message = f"Cancelled “{run.step_title}” before it started"

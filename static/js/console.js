@@ -6,6 +6,7 @@
 
   var MAX_LINES = 5000; // the DOM keeps at most this many lines per run; the rest is one click away
   var FINISHED = ["succeeded", "failed", "cancelled", "timed_out", "lost", "skipped"];
+  var ROLE_RANK = {viewer: 0, responder: 1, commander: 2};
   var state = JSON.parse(document.getElementById("page-state").textContent);
   var panes = {};
 
@@ -125,8 +126,16 @@
     var running = FINISHED.indexOf(status) < 0;
     var runButton = card.querySelector("[data-action=run]");
     var cancelButton = card.querySelector("[data-action=cancel]");
-    if (runButton) { runButton.disabled = running || state.closed; }
-    if (cancelButton) { cancelButton.hidden = !running; }
+    var approveButton = card.querySelector("[data-action=approve]");
+    if (runButton) { runButton.disabled = running || state.closed || !allowed(card); }
+    if (cancelButton) { cancelButton.hidden = !running || !may("responder"); }
+    if (approveButton) { approveButton.hidden = status !== "awaiting_approval" || !may("commander"); }
+  }
+
+  function may(role) { return ROLE_RANK[state.role] >= ROLE_RANK[role]; }
+
+  function allowed(card) {
+    return may(card.dataset.destructive === "true" ? "commander" : "responder");
   }
 
   function showRun(card, run) {
@@ -160,16 +169,50 @@
     box.hidden = !text;
   }
 
-  function runStep(card) {
-    if (card.dataset.destructive === "true" &&
-        !window.confirm("“" + card.dataset.title + "” changes or deletes things. Run it now?")) {
-      return;
-    }
+  function stepUrl(card, verb) {
+    return "/api/incidents/" + state.incident + "/steps/" + card.dataset.step + "/" + verb + "/";
+  }
+
+  function runStep(card, confirm) {
     showError(card, "");
-    var url = "/api/incidents/" + state.incident + "/steps/" + card.dataset.step + "/run/";
-    api("POST", url, {params: formValues(card)}).then(function (data) {
+    var body = {params: formValues(card)};
+    if (confirm !== undefined) { body.confirm = confirm; }
+    api("POST", stepUrl(card, "run"), body).then(function (data) {
+      hideConfirm(card);
       return api("GET", "/api/runs/" + data.run + "/");
     }).then(function (run) { showRun(card, run); })
+      .catch(function (data) { showError(card, describeError(data)); });
+  }
+
+  // A destructive step first shows exactly what it will run and where (a dry run), and runs
+  // only once the person has typed the target's name.
+  function confirmStep(card) {
+    showError(card, "");
+    api("POST", stepUrl(card, "preview"), {params: formValues(card)}).then(function (preview) {
+      var box = card.querySelector("[data-role=confirm]");
+      box.querySelector("[data-role=confirm-target]").textContent = preview.target;
+      box.querySelector("[data-role=confirm-name]").textContent = preview.target;
+      box.querySelector("[data-role=confirm-command]").textContent = preview.command;
+      var input = box.querySelector("[data-role=confirm-input]");
+      var button = box.querySelector("[data-action=confirm-run]");
+      input.value = "";
+      button.disabled = true;
+      input.oninput = function () { button.disabled = input.value !== preview.target; };
+      box.hidden = false;
+      input.focus();
+    }).catch(function (data) { showError(card, describeError(data)); });
+  }
+
+  function hideConfirm(card) {
+    var box = card.querySelector("[data-role=confirm]");
+    if (box) { box.hidden = true; }
+  }
+
+  function approveRun(card) {
+    var pane = panes[card.dataset.step];
+    if (!pane) { return; }
+    api("POST", "/api/runs/" + pane.runId + "/approve/", {})
+      .then(function (run) { setStepStatus(card, run.status, run.exit_code); })
       .catch(function (data) { showError(card, describeError(data)); });
   }
 
@@ -192,7 +235,14 @@
   document.querySelectorAll(".step").forEach(function (card) {
     card.addEventListener("click", function (event) {
       var action = event.target.dataset && event.target.dataset.action;
-      if (action === "run") { runStep(card); }
+      if (action === "run") {
+        if (card.dataset.destructive === "true") { confirmStep(card); } else { runStep(card); }
+      }
+      if (action === "confirm-run") {
+        runStep(card, card.querySelector("[data-role=confirm-input]").value);
+      }
+      if (action === "confirm-cancel") { hideConfirm(card); }
+      if (action === "approve") { approveRun(card); }
       if (action === "done") { completeStep(card, "done"); }
       if (action === "skip") { completeStep(card, "skipped"); }
       if (action === "cancel") { cancelRun(card); }
@@ -201,9 +251,15 @@
     if (known) {
       setStepStatus(card, known.status, known.exit_code);
       panes[card.dataset.step] = new OutputPane(card, known.id);
-    } else if (state.closed) {
+    } else {
       var button = card.querySelector("[data-action=run]");
-      if (button) { button.disabled = true; }
+      if (button) {
+        button.disabled = state.closed || !allowed(card);
+        if (!allowed(card)) { button.title = "Your role cannot run this step"; }
+      }
+      card.querySelectorAll("[data-action=done], [data-action=skip]").forEach(function (b) {
+        b.disabled = state.closed || !may("responder");
+      });
     }
   });
 

@@ -124,6 +124,11 @@ def new_page(chromium, console_url):
         page = context.new_page()
         page.errors = []
         page.on("pageerror", lambda error: page.errors.append(str(error)))
+        # A script or socket blocked by the Content-Security-Policy shows up here too.
+        page.on(
+            "console",
+            lambda message: message.type == "error" and page.errors.append(message.text),
+        )
         if logged_in:
             page.goto("/login/")
             page.fill("input[name=username]", "oncall")

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
 
@@ -25,9 +26,7 @@ def test_a_person_logs_in_opens_an_incident_and_watches_output_stream_in(new_pag
     open_incident(page, "Test drill", "drill: live output")
     page.fill("#step-slow input[name=lines]", "30")
     page.click("#step-slow [data-action=run]")
-    page.wait_for_function(
-        "document.querySelector('#step-slow [data-role=output]').textContent.includes('tick 3')"
-    )
+    expect(page.locator("#step-slow [data-role=output]")).to_contain_text("tick 3\n")
     assert "tick 30" not in output_text(page, "slow"), "lines must arrive while the step runs"
     assert page.is_visible("#step-slow [data-action=cancel]")
     page.wait_for_selector("#step-slow.run-succeeded", timeout=15000)
@@ -42,7 +41,7 @@ def test_a_manual_step_is_marked_done_with_a_note(new_page):
     page.fill("#step-call-lead input[name=note]", "Lead is on the way")
     page.click("#step-call-lead [data-action=done]")
     page.wait_for_selector("#step-call-lead.run-succeeded")
-    assert "Lead is on the way" in output_text(page, "call-lead")
+    expect(page.locator("#step-call-lead [data-role=output]")).to_contain_text("Lead is on the way")
 
 
 def test_a_bad_parameter_shows_the_reason_and_runs_nothing(new_page):
@@ -60,9 +59,7 @@ def test_reloading_in_the_middle_of_a_stream_shows_the_whole_output_exactly_once
     open_incident(page, "Test drill", "drill: reload")
     page.fill("#step-slow input[name=lines]", "40")
     page.click("#step-slow [data-action=run]")
-    page.wait_for_function(
-        "document.querySelector('#step-slow [data-role=output]').textContent.includes('tick 10')"
-    )
+    expect(page.locator("#step-slow [data-role=output]")).to_contain_text("tick 10\n")
     page.reload()
     page.wait_for_selector("#step-slow.run-succeeded", timeout=15000)
     assert output_text(page, "slow") == "".join(f"tick {i}\n" for i in range(1, 41))
@@ -75,18 +72,15 @@ def test_a_second_browser_on_the_same_incident_sees_the_same_live_output(new_pag
     second.goto(first.url)
     first.fill("#step-slow input[name=lines]", "30")
     first.click("#step-slow [data-action=run]")
-    second.wait_for_function(
-        "document.querySelector('#step-slow [data-role=output]').textContent.includes('tick 5')",
-        timeout=10000,
+    expect(second.locator("#step-slow [data-role=output]")).to_contain_text(
+        "tick 5\n", timeout=10000
     )
     for page in (first, second):
         page.wait_for_selector("#step-slow.run-succeeded", timeout=15000)
         assert output_text(page, "slow") == "".join(f"tick {i}\n" for i in range(1, 31))
     first.goto(first.url + "timeline/")
     first.click("details.run-output summary")
-    first.wait_for_function(
-        "!document.querySelector('details.run-output pre').textContent.includes('loading')"
-    )
+    expect(first.locator("details.run-output pre")).not_to_contain_text("loading")
     screenshot(first, "timeline")
     assert "tick 30" in first.inner_text("details.run-output pre")
 
@@ -102,7 +96,7 @@ def test_the_disk_full_scenario_runs_its_disk_usage_check(new_page, screenshot):
     open_incident(page, "Disk full", "db1: disk at 97%")
     page.click("#step-check-disk-usage [data-action=run]")
     page.wait_for_selector("#step-check-disk-usage.run-succeeded", timeout=15000)
-    assert "Filesystem" in output_text(page, "check-disk-usage")
+    expect(page.locator("#step-check-disk-usage [data-role=output]")).to_contain_text("Filesystem")
     assert page.inner_text("#step-check-disk-usage [data-role=run-meta]").startswith("$ df -h")
     screenshot(page, "incident")
 
@@ -112,8 +106,29 @@ def test_the_timeline_beside_the_steps_follows_what_happens(new_page):
     open_incident(page, "Test drill", "drill: timeline")
     page.click("#step-count [data-action=run]")
     page.wait_for_selector("#step-count.run-succeeded")
-    page.wait_for_function(
-        "document.querySelector('#timeline').textContent"
-        ".includes('“Print numbered lines” succeeded')",
-        timeout=10000,
+    expect(page.locator("#timeline")).to_contain_text(
+        "“Print numbered lines” succeeded", timeout=10000
     )
+
+
+def test_a_destructive_step_runs_only_after_its_target_is_typed(new_page):
+    page = new_page()
+    open_incident(page, "Test drill", "drill: destructive")
+    page.fill("#step-wipe input[name=dir]", "/srv/old-releases")
+    page.click("#step-wipe [data-action=run]")
+    confirm = page.locator("#step-wipe [data-role=confirm]")
+    expect(confirm).to_be_visible()
+    expect(confirm.locator("[data-role=confirm-command]")).to_have_text(
+        "echo wiping /srv/old-releases"
+    )
+    expect(confirm.locator("[data-role=confirm-target]")).to_have_text("local")
+    run_button = confirm.locator("[data-action=confirm-run]")
+    expect(run_button).to_be_disabled()
+    confirm.locator("[data-role=confirm-input]").fill("loca")
+    expect(run_button).to_be_disabled()
+    assert page.inner_text("#step-wipe [data-role=status]") == "not run"
+    confirm.locator("[data-role=confirm-input]").fill("local")
+    run_button.click()
+    page.wait_for_selector("#step-wipe.run-succeeded")
+    expect(page.locator("#step-wipe [data-role=output]")).to_have_text("wiping /srv/old-releases\n")
+    assert page.errors == []

@@ -133,3 +133,34 @@ def test_the_queued_run_is_executed_once_committed(incident, user):
     wait_for(lambda: StepRun.objects.get(pk=run.pk).is_finished)
     assert StepRun.objects.get(pk=run.pk).status == "succeeded"
     assert "".join(t for _, t in output_of(run)) == "".join(f"line {i}\n" for i in range(1, 11))
+
+
+def test_a_step_that_prints_without_end_is_cut_at_the_cap_and_stopped(
+    queued, incident, user, settings
+):
+    settings.OUTPUT_MAX_BYTES = 100_000
+    run = start(incident, "flood", user)
+    finished = services.step_run_execute(run_id=run.pk, task_id=run.task_id)
+    assert (finished.status, finished.truncated) == ("failed", True)
+    assert finished.detail == "output limit reached"
+    stdout = "".join(text for stream, text in output_of(run) if stream == "stdout")
+    assert len(stdout.encode()) <= 100_000
+    assert "output limit of 100000 bytes reached" in output_of(run)[-1][1]
+
+
+def test_a_step_may_go_on_past_the_cap_and_keep_its_own_result(queued, incident, user, settings):
+    settings.OUTPUT_MAX_BYTES = 10_000
+    run = start(incident, "flood-then-finish", user)
+    finished = services.step_run_execute(run_id=run.pk, task_id=run.task_id)
+    assert (finished.status, finished.exit_code, finished.truncated) == ("succeeded", 0, True)
+    assert "the step goes on" in "".join(text for _, text in output_of(run))
+    assert "finished" not in "".join(text for _, text in output_of(run))
+
+
+def test_a_step_silent_for_longer_than_its_idle_timeout_is_stopped(queued, incident, user):
+    run = start(incident, "quiet", user)
+    started = time.monotonic()
+    finished = services.step_run_execute(run_id=run.pk, task_id=run.task_id)
+    assert time.monotonic() - started < 10
+    assert finished.status == "timed_out"
+    assert "no output for 1 s" in "".join(text for _, text in output_of(run))

@@ -206,7 +206,8 @@ def world(tmp_path, sshd, moto_endpoint, api_server, settings, monkeypatch, tran
 
 
 def walk(incident, user, params: dict[str, dict] | None = None) -> dict[str, object]:
-    """Run every step of the incident's scenario in order, as a responder would; return the runs."""
+    """Run every step of the incident's scenario in order, as its commander would: typing the
+    target's name for destructive steps, and with a second commander approving where needed."""
     params = params or {}
     runs = {}
     for step in incident.scenario.runbook.steps:
@@ -216,10 +217,27 @@ def walk(incident, user, params: dict[str, dict] | None = None) -> dict[str, obj
             )
             continue
         run = services.step_run_start(
-            incident=incident, step_id=step.id, actor=user, params=params.get(step.id, {})
+            incident=incident,
+            step_id=step.id,
+            actor=user,
+            params=params.get(step.id, {}),
+            confirm=step.target if step.destructive else None,
         )
+        if run.status == "awaiting_approval":
+            run = services.step_run_approve(run=run, actor=second_commander())
         runs[step.id] = services.step_run_execute(run_id=run.pk, task_id=run.task_id)
     return runs
+
+
+def second_commander():
+    from django.contrib.auth import get_user_model
+
+    from incident_console.accounts.roles import role_assign
+
+    approver, created = get_user_model().objects.get_or_create(username="approver")
+    if created:
+        role_assign(approver, "commander")
+    return get_user_model().objects.get(pk=approver.pk)
 
 
 def output(run) -> str:
