@@ -46,7 +46,12 @@ def manage(env: dict, *args: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def console_url(tmp_path_factory):
+def console_url(console):
+    return console["url"]
+
+
+@pytest.fixture(scope="session")
+def console(tmp_path_factory):
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
     var = tmp_path_factory.mktemp("console-var")
@@ -96,7 +101,8 @@ def console_url(tmp_path_factory):
             if time.monotonic() > deadline or server.poll() is not None:
                 raise RuntimeError(f"console did not start; see {log.name}") from None
             time.sleep(0.2)
-    yield url
+    token = manage(env, "createapitoken", "fuzzer", "--role", "commander").strip()
+    yield {"url": url, "env": env, "token": token}
     server.terminate()
     server.wait(timeout=10)
     log.close()
