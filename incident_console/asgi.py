@@ -29,6 +29,6 @@ application = ProtocolTypeRouter(
 )
 
 if settings.EMBEDDED and os.environ.get("INCIDENT_CONSOLE_SERVER") == "1":
-    from incident_console.runs.dispatch import start_embedded_reaper
+    from incident_console.runs.dispatch import start_embedded_scheduler
 
-    start_embedded_reaper(settings.REAP_INTERVAL)
+    start_embedded_scheduler(settings.REAP_INTERVAL, settings.TICK_INTERVAL)

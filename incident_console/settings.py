@@ -60,6 +60,10 @@ INSTALLED_APPS = [
     "incident_console.accounts",
     "incident_console.incidents",
     "incident_console.runs",
+    "incident_console.notifications",
+    "incident_console.alerts",
+    "incident_console.maintenance",
+    "django_celery_beat",
 ]
 
 MIDDLEWARE = [
@@ -196,8 +200,13 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 REAP_INTERVAL = env_float("REAP_INTERVAL", 15.0, minimum=1.0)
+TICK_INTERVAL = env_float("TICK_INTERVAL", 5.0, minimum=0.5)
+# Beat keeps its schedule in the database (django-celery-beat), so maintenance schedules are
+# edited in the admin; these two housekeeping entries are written there at every beat start.
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "reap-lost-runs": {"task": "runs.reap_lost_runs", "schedule": REAP_INTERVAL},
+    "escalations-and-notifications": {"task": "notifications.tick", "schedule": TICK_INTERVAL},
 }
 
 # Step execution.
@@ -213,6 +222,40 @@ DOCKER_BIN = env_str("DOCKER_BIN", "docker")
 RUNBOOK_DIRS = [BASE_DIR / "runbooks"] + [
     Path(d) for d in env_str("RUNBOOK_DIRS").split(os.pathsep) if d.strip()
 ]
+
+# Notifications (seed: Slack #ringo-alerts-critical, Telegram DevOps group, oncall@ email).
+CONSOLE_URL = env_str("CONSOLE_URL", "http://127.0.0.1:8000")
+SLACK_WEBHOOK_URL = env_str("SLACK_WEBHOOK_URL")
+SLACK_CHANNEL = env_str("SLACK_CHANNEL", "#ringo-alerts-critical")
+TELEGRAM_BOT_TOKEN = env_str("TELEGRAM_BOT_TOKEN")
+TELEGRAM_CHAT_ID = env_str("TELEGRAM_CHAT_ID")
+TELEGRAM_API_URL = env_str("TELEGRAM_API_URL", "https://api.telegram.org")
+ONCALL_EMAIL = env_str("ONCALL_EMAIL", "oncall@ringo.example.com")
+EMAIL_HOST = env_str("EMAIL_HOST")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "incident-console@localhost")
+NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 5, minimum=1)
+NOTIFY_RETRY_BASE = env_float("NOTIFY_RETRY_BASE", 10.0, minimum=0.1)
+NOTIFY_SENDING_STALE = env_float("NOTIFY_SENDING_STALE", 120.0, minimum=1.0)
+
+# Alertmanager webhook: without a token the endpoint refuses everything.
+ALERTMANAGER_TOKEN = env_str("ALERTMANAGER_TOKEN")
+ALERTMANAGER_URL = env_str("ALERTMANAGER_URL")
+
+# Scheduled maintenance.
+DR_DRILL_SCENARIO = env_str("DR_DRILL_SCENARIO", "database-down")
+MAINTENANCE_OPENS_INCIDENTS = env_bool("MAINTENANCE_OPENS_INCIDENTS", True)
+
+# SLA of the seed runbook.
+SLA_RTO_HOURS = env_float("SLA_RTO_HOURS", 4.0, minimum=0.01)
+SLA_RPO_HOURS = env_float("SLA_RPO_HOURS", 24.0, minimum=0.01)
+SLA_RPO_CRITICAL_HOURS = env_float("SLA_RPO_CRITICAL_HOURS", 1.0, minimum=0.01)
+SLA_MTTR_HOURS = env_float("SLA_MTTR_HOURS", 2.0, minimum=0.01)
+METRICS_TOKEN = env_str("METRICS_TOKEN")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -236,6 +279,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "IncidentStatusEnum": "incident_console.incidents.models.Incident.Status",
         "RunStatusEnum": "incident_console.runs.models.StepRun.Status",
+        "AlertStatusEnum": ["firing", "resolved"],
     },
     # Swagger UI assets are served by the console itself, never fetched from elsewhere.
     "SWAGGER_UI_DIST": "SIDECAR",

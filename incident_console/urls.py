@@ -6,19 +6,31 @@ from django.views.decorators.csp import csp_override
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from incident_console.alerts.api import alertmanager_webhook
 from incident_console.health import health
 from incident_console.incidents import views
-from incident_console.incidents.api import IncidentViewSet, ScenarioViewSet
+from incident_console.incidents.api import (
+    IncidentLifecycleViewSet,
+    IncidentViewSet,
+    ScenarioViewSet,
+)
+from incident_console.maintenance import views as maintenance_views
+from incident_console.prometheus import prometheus_metrics
 from incident_console.runs.api import StepRunViewSet
 
 router = DefaultRouter()
 router.register("scenarios", ScenarioViewSet, basename="scenario")
 router.register("incidents", IncidentViewSet, basename="incident")
+router.register("incidents", IncidentLifecycleViewSet, basename="incident-lifecycle")
 router.register("runs", StepRunViewSet, basename="run")
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("incidents/", views.incident_list, name="incident-list"),
     path("incidents/new/", views.incident_new, name="incident-new"),
+    path("sla/", views.sla_page, name="sla"),
+    path("maintenance/", maintenance_views.maintenance_page, name="maintenance"),
+    path("metrics", prometheus_metrics, name="prometheus-metrics"),
     path("incidents/<int:pk>/", views.incident_detail, name="incident-detail"),
     path("incidents/<int:pk>/timeline/", views.incident_timeline, name="incident-timeline"),
     path("runs/<int:pk>/output.txt", views.run_output_text, name="run-output-text"),
@@ -26,6 +38,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/health/", health, name="health"),
+    path("api/alerts/alertmanager/", alertmanager_webhook, name="alertmanager-webhook"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "api/docs/",

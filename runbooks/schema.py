@@ -153,6 +153,28 @@ def _strings(value: Any) -> list[str]:
     return []
 
 
+class EscalationRule(_Strict):
+    """Who to call and when: after a time without progress, or when a given step fails."""
+
+    id: Annotated[str, Field(pattern=SLUG)]
+    notify: list[str] = Field(min_length=1, description="contact roles, or level:N")
+    message: str = ""
+    after_minutes: Annotated[float | None, Field(ge=0)] = None
+    until: Literal["acknowledged", "mitigated", "resolved"] = "acknowledged"
+    when_step_fails: str | None = None
+    channels: list[Literal["slack", "telegram", "email"]] = Field(
+        default_factory=lambda: ["slack", "telegram", "email"]
+    )
+
+    @model_validator(mode="after")
+    def _one_trigger(self) -> EscalationRule:
+        if (self.after_minutes is None) == (self.when_step_fails is None):
+            raise ValueError(
+                "an escalation rule needs exactly one of after_minutes or when_step_fails"
+            )
+        return self
+
+
 class RecoveryTime(_Strict):
     min_minutes: Annotated[int, Field(ge=0)]
     max_minutes: Annotated[int, Field(ge=0)]
@@ -170,6 +192,8 @@ class Runbook(_Strict):
     symptoms: list[str] = Field(default_factory=list)
     expected_recovery: RecoveryTime | None = None
     escalation: list[str] = Field(default_factory=list)
+    escalation_rules: list[EscalationRule] = Field(default_factory=list)
+    auto_resolve: bool = Field(default=False, description="resolve when its alerts resolve")
     notes: list[str] = Field(default_factory=list)
     steps: list[Step]
 
@@ -179,6 +203,11 @@ class Runbook(_Strict):
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:
             raise ValueError(f"step ids repeat: {', '.join(duplicates)}")
+        for rule in self.escalation_rules:
+            if rule.when_step_fails and rule.when_step_fails not in ids:
+                raise ValueError(
+                    f"escalation rule {rule.id} names unknown step {rule.when_step_fails}"
+                )
         for index, step in enumerate(self.steps):
             if step.on_failure and step.on_failure not in ids:
                 raise ValueError(f"step {step.id}: on_failure names unknown step {step.on_failure}")

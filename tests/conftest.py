@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 
 from incident_console.accounts.roles import role_assign
 from incident_console.incidents.services import incident_open, scenarios_sync
-from tests.servers import sshd_available, start_sshd, stop
+from tests.servers import sshd_available, start_recorder, start_sshd, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_RUNBOOKS = Path(__file__).resolve().parent / "fixtures" / "runbooks"
@@ -161,24 +161,59 @@ def stop_process(process, sig=signal.SIGTERM) -> None:
 
 
 # Heartbeats ten times as often as runs are declared lost, like the defaults (5 s and 60 s).
-FAST_HEARTBEAT = {"RUN_HEARTBEAT_INTERVAL": "0.5", "RUN_LOST_AFTER": "5", "REAP_INTERVAL": "1"}
+FAST_HEARTBEAT = {
+    "RUN_HEARTBEAT_INTERVAL": "0.5",
+    "RUN_LOST_AFTER": "5",
+    "REAP_INTERVAL": "1",
+    "TICK_INTERVAL": "1",
+    "NOTIFY_SENDING_STALE": "2",
+}
 WORKER_ARGS = ["--pool=threads", "--concurrency=8", "--without-gossip", "--without-mingle"]
 
 
+class Worker:
+    """The session's `celery worker` process; a test may kill it and start another."""
+
+    def __init__(self, env: dict) -> None:
+        self.env = env
+        self.generation = 0
+        self.process = None
+        self.start()
+
+    def start(self) -> None:
+        self.generation += 1
+        name = f"main{self.generation}@"
+        self.process = celery_process(
+            "worker", *WORKER_ARGS, "-n", f"{name}%h", log_name=f"celery-{name}.log", env=self.env
+        )
+        wait_for_worker(self.process, name)
+
+    def kill_and_restart(self) -> None:
+        stop_process(self.process, sig=signal.SIGKILL)
+        self.start()
+
+
 @pytest.fixture(scope="session")
-def celery_worker(django_db_setup, django_db_blocker):
-    """A real `celery worker` process on the test database and the Redis broker."""
+def slack_recorder():
+    url, server = start_recorder()
+    yield url, server
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker, slack_recorder):
+    """A real `celery worker` process on the test database and the Redis broker.
+
+    Its Slack webhook is a recording server on loopback.
+    """
     if not SERVICE_MODE:
         pytest.skip("service mode only")
     from incident_console.celery import app
 
     app.control.purge()
-    process = celery_process(
-        "worker", *WORKER_ARGS, "-n", "main@%h", log_name="celery-worker.log", env=FAST_HEARTBEAT
-    )
-    wait_for_worker(process, "main@")
-    yield process
-    stop_process(process)
+    worker = Worker({**FAST_HEARTBEAT, "SLACK_WEBHOOK_URL": f"{slack_recorder[0]}/slack"})
+    yield worker
+    stop_process(worker.process)
 
 
 @pytest.fixture(scope="session")

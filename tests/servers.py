@@ -140,3 +140,50 @@ def start_http() -> tuple[str, ThreadingHTTPServer]:
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return f"http://127.0.0.1:{server.server_address[1]}", server
+
+
+class _RecordingHandler(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:  # noqa: N802
+        length = int(self.headers.get("Content-Length", 0))
+        body = self.rfile.read(length).decode()
+        self.server.received.append({"path": self.path, "body": body})
+        status = self.server.fail_next.pop(0) if self.server.fail_next else 200
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(b'{"ok": true}' if status == 200 else b'{"ok": false}')
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def start_recorder() -> tuple[str, ThreadingHTTPServer]:
+    """An HTTP server that records every POST (Slack webhook, Telegram Bot API stand-in).
+
+    Put status codes in ``server.fail_next`` to make the next requests fail.
+    """
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _RecordingHandler)
+    server.received = []
+    server.fail_next = []
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}", server
+
+
+def start_smtp():
+    """aiosmtpd on loopback, keeping every message it receives."""
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Message
+
+    class Inbox(Message):
+        def __init__(self) -> None:
+            super().__init__()
+            self.messages = []
+
+        def handle_message(self, message) -> None:
+            self.messages.append(message)
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    return controller, inbox

@@ -1,29 +1,59 @@
 from __future__ import annotations
 
+import json
+
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, renderers, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from incident_console.incidents import services
 from incident_console.incidents.models import Incident, Scenario
+from incident_console.incidents.postmortem import postmortem_markdown
 from incident_console.incidents.serializers import (
+    EscalateSerializer,
     IncidentCreateSerializer,
     IncidentDetailSerializer,
     IncidentSerializer,
+    IncidentUpdateSerializer,
     ManualStepSerializer,
+    NoteSerializer,
     ScenarioSerializer,
     StepPreviewSerializer,
     StepRunRequestSerializer,
     TimelineEntrySerializer,
+    TransitionSerializer,
 )
+from incident_console.notifications.escalation import escalate_by_hand
 from incident_console.runs import services as run_services
 from incident_console.runs.serializers import StepRunSerializer
+
+
+class MarkdownRenderer(renderers.BaseRenderer):
+    media_type = "text/markdown"
+    format = "md"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, str):
+            return data.encode("utf-8")
+        return json.dumps(data).encode("utf-8")
+
 
 RunQueued = inline_serializer(
     "RunQueued", {"run": serializers.IntegerField(), "status": serializers.CharField()}
 )
+
+
+FILTERS = {
+    "status": "open, acknowledged, mitigated, resolved or closed",
+    "scenario": "scenario slug",
+    "severity": "sev1 … sev4",
+    "opened_after": "YYYY-MM-DD",
+    "opened_before": "YYYY-MM-DD",
+    "q": "words in the title, impact or notes",
+}
 
 
 class ScenarioViewSet(viewsets.ReadOnlyModelViewSet):
@@ -49,9 +79,15 @@ class IncidentViewSet(
         return IncidentSerializer
 
     def get_queryset(self):
-        incidents = super().get_queryset()
-        wanted = self.request.query_params.get("status")
-        return incidents.filter(status=wanted) if wanted else incidents
+        if self.action != "list":
+            return super().get_queryset()
+        return incidents_filtered(super().get_queryset(), self.request.query_params)
+
+    @extend_schema(
+        parameters=[OpenApiParameter(name, str, description=text) for name, text in FILTERS.items()]
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
 
     @extend_schema(request=IncidentCreateSerializer, responses={201: IncidentDetailSerializer})
     def create(self, request):
@@ -119,3 +155,89 @@ def _valid(serializer_class, data) -> dict:
     serializer = serializer_class(data=data)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
+
+
+class IncidentLifecycleViewSet(viewsets.GenericViewSet):
+    """Status changes, notes, commander and impact, escalation and the postmortem."""
+
+    queryset = Incident.objects.select_related("scenario", "opened_by", "commander")
+    serializer_class = IncidentSerializer
+
+    @extend_schema(request=TransitionSerializer, responses=IncidentSerializer)
+    @action(detail=True, methods=["post"])
+    def transition(self, request, pk=None):
+        data = _valid(TransitionSerializer, request.data)
+        incident = services.incident_transition(
+            incident=self.get_object(), to=data["status"], actor=request.user, note=data["note"]
+        )
+        return Response(IncidentSerializer(incident).data)
+
+    @extend_schema(request=NoteSerializer, responses={201: TimelineEntrySerializer})
+    @action(detail=True, methods=["post"])
+    def notes(self, request, pk=None):
+        data = _valid(NoteSerializer, request.data)
+        entry = services.incident_note_add(
+            incident=self.get_object(), text=data["text"], actor=request.user
+        )
+        return Response(TimelineEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=IncidentUpdateSerializer, responses=IncidentSerializer)
+    @action(detail=True, methods=["post"])
+    def update_details(self, request, pk=None):
+        data = _valid(IncidentUpdateSerializer, request.data)
+        incident = services.incident_update(incident=self.get_object(), actor=request.user, **data)
+        return Response(IncidentSerializer(incident).data)
+
+    @extend_schema(request=EscalateSerializer, responses={202: None})
+    @action(detail=True, methods=["post"])
+    def escalate(self, request, pk=None):
+        data = _valid(EscalateSerializer, request.data)
+        sent = escalate_by_hand(
+            incident=self.get_object(),
+            notify_names=data["notify"],
+            message=data["message"],
+            actor=request.user,
+        )
+        return Response({"notifications": len(sent)}, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(responses={(200, "text/markdown"): str})
+    @action(detail=True, methods=["get"], renderer_classes=[MarkdownRenderer])
+    def postmortem(self, request, pk=None):
+        incident = self.get_object()
+        response = Response(
+            postmortem_markdown(incident), content_type="text/markdown; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'inline; filename="postmortem-{incident.pk}.md"'
+        return response
+
+
+def incidents_filtered(incidents, params):
+    """The review list's filters, shared by the API and the page; a bad value is a 400."""
+    from datetime import date
+
+    from django.db.models import Q
+
+    for name, field in (
+        ("status", "status"),
+        ("scenario", "scenario__slug"),
+        ("severity", "severity"),
+    ):
+        if params.get(name):
+            incidents = incidents.filter(**{field: params[name]})
+    for name, lookup in (
+        ("opened_after", "opened_at__date__gte"),
+        ("opened_before", "opened_at__date__lte"),
+    ):
+        if params.get(name):
+            try:
+                incidents = incidents.filter(**{lookup: date.fromisoformat(params[name])})
+            except ValueError:
+                raise ValidationError({name: "must be a date, YYYY-MM-DD"}) from None
+    if params.get("q"):
+        words = params["q"].strip()[:200]
+        incidents = incidents.filter(
+            Q(title__icontains=words)
+            | Q(impact__icontains=words)
+            | Q(timeline__kind="note", timeline__message__icontains=words)
+        ).distinct()
+    return incidents

@@ -59,6 +59,14 @@ class Incident(models.Model):
         CLOSED = "closed"
 
     ACTIVE_STATUSES = (Status.OPEN, Status.ACKNOWLEDGED, Status.MITIGATED)
+    # Where each status may go next; anything else is refused with a clear error.
+    TRANSITIONS = {
+        Status.OPEN: (Status.ACKNOWLEDGED, Status.MITIGATED, Status.RESOLVED),
+        Status.ACKNOWLEDGED: (Status.MITIGATED, Status.RESOLVED),
+        Status.MITIGATED: (Status.ACKNOWLEDGED, Status.RESOLVED),
+        Status.RESOLVED: (Status.CLOSED, Status.OPEN),
+        Status.CLOSED: (Status.OPEN,),
+    }
 
     scenario = models.ForeignKey(Scenario, on_delete=models.PROTECT, related_name="incidents")
     title = models.CharField(max_length=200)
@@ -73,6 +81,13 @@ class Incident(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    commander = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    impact = models.TextField(blank=True, help_text="Who and what is affected.")
+    is_drill = models.BooleanField(default=False)
+    alert_group_key = models.CharField(max_length=500, blank=True, db_index=True)
+    labels = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-opened_at"]
@@ -92,6 +107,23 @@ class Incident(models.Model):
     def is_closed(self) -> bool:
         return self.status == self.Status.CLOSED
 
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE_STATUSES
+
+    @property
+    def recovery_seconds(self) -> float | None:
+        """Time to recover: opened until resolved (MTTR is the mean of this)."""
+        if self.resolved_at is None:
+            return None
+        return (self.resolved_at - self.opened_at).total_seconds()
+
+    @property
+    def acknowledge_seconds(self) -> float | None:
+        if self.acknowledged_at is None:
+            return None
+        return (self.acknowledged_at - self.opened_at).total_seconds()
+
 
 class TimelineEntry(models.Model):
     """One thing that happened during an incident.  Entries are only ever added."""
@@ -106,6 +138,10 @@ class TimelineEntry(models.Model):
         RUN_APPROVED = "run_approved"
         STEP_MARKED = "step_marked"
         NOTE = "note"
+        UPDATED = "updated"
+        ESCALATED = "escalated"
+        NOTIFICATION = "notification"
+        ALERT = "alert"
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="timeline")
     at = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -57,10 +57,15 @@ class IncidentCreateSerializer(serializers.Serializer):
 class IncidentSerializer(serializers.ModelSerializer):
     scenario = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     opened_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    commander = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
         model = Incident
         fields = [
+            "commander",
+            "impact",
+            "is_drill",
+            "labels",
             "id",
             "scenario",
             "title",
@@ -125,3 +130,24 @@ class StepPreviewSerializer(serializers.Serializer):
 class ManualStepSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=["done", "skipped"])
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+
+
+class TransitionSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Incident.Status.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+
+
+class NoteSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=5000)
+
+
+class IncidentUpdateSerializer(serializers.Serializer):
+    commander = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    impact = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    severity = serializers.ChoiceField(choices=Severity.choices, required=False)
+    title = serializers.CharField(required=False, max_length=200)
+
+
+class EscalateSerializer(serializers.Serializer):
+    notify = serializers.ListField(child=serializers.CharField(max_length=100), min_length=1)
+    message = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)

@@ -6,11 +6,13 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
-from incident_console.accounts.roles import RESPOND, require
-from incident_console.errors import InvalidInput, NotFound
+from incident_console.accounts.roles import COMMAND, RESPOND, require
+from incident_console.errors import Conflict, InvalidInput, NotFound
 from incident_console.incidents.models import Incident, Scenario, Severity, TimelineEntry
 from incident_console.incidents.timeline import timeline_add
+from incident_console.notifications.escalation import escalations_arm
 from runbooks.loader import LoadReport, load_runbook_dirs
 
 log = logging.getLogger(__name__)
@@ -51,9 +53,23 @@ def scenarios_sync(*, dirs: Iterable[Path] | None = None) -> LoadReport:
     return report
 
 
-def incident_open(*, scenario_slug: str, title: str, severity: str | None, actor) -> Incident:
-    """Open an incident of a scenario and write it on the new timeline."""
-    require(actor, RESPOND, "opening an incident")
+def incident_open(
+    *,
+    scenario_slug: str,
+    title: str,
+    severity: str | None,
+    actor,
+    system: bool = False,
+    is_drill: bool = False,
+    labels: dict | None = None,
+    alert_group_key: str = "",
+) -> Incident:
+    """Open an incident of a scenario, arm its escalation timers and announce it.
+
+    ``system`` opens are the console's own (alerts, drills) and need no user's role.
+    """
+    if not system:
+        require(actor, RESPOND, "opening an incident")
     scenario = Scenario.objects.filter(slug=scenario_slug, is_active=True).first()
     if scenario is None:
         raise NotFound(f"no scenario {scenario_slug!r}", fields={"scenario": "unknown scenario"})
@@ -65,13 +81,147 @@ def incident_open(*, scenario_slug: str, title: str, severity: str | None, actor
         )
     with transaction.atomic():
         incident = Incident.objects.create(
-            scenario=scenario, title=title[:200], severity=severity, opened_by=actor
+            scenario=scenario,
+            title=title[:200],
+            severity=severity,
+            opened_by=actor,
+            commander=actor,
+            is_drill=is_drill,
+            labels=labels or {},
+            alert_group_key=alert_group_key,
         )
         timeline_add(
             incident=incident,
             kind=TimelineEntry.Kind.INCIDENT_OPENED,
-            message=f"Opened {severity.upper()} incident “{incident.title}” ({scenario.title})",
+            message=f"Opened {severity.upper()} {'drill' if is_drill else 'incident'} "
+            f"“{incident.title}” ({scenario.title})",
             actor=actor,
             data={"scenario": scenario.slug, "runbook_version": scenario.version},
         )
+        escalations_arm(incident)
+        announce_opened(incident, actor)
     return incident
+
+
+def announce_opened(incident: Incident, actor) -> None:
+    from incident_console.notifications.services import notify
+
+    who = getattr(actor, "username", None) or "alertmanager"
+    notify(
+        incident=incident,
+        subject=f"[{incident.severity.upper()}] #{incident.pk} opened: {incident.title}",
+        body=f"{incident.scenario.title} — opened by {who}\n"
+        f"{settings.CONSOLE_URL.rstrip('/')}{incident.get_absolute_url()}",
+        reason="opened",
+        quiet=True,
+    )
+
+
+STATUS_TIMESTAMPS = {
+    Incident.Status.ACKNOWLEDGED: "acknowledged_at",
+    Incident.Status.MITIGATED: "mitigated_at",
+    Incident.Status.RESOLVED: "resolved_at",
+    Incident.Status.CLOSED: "closed_at",
+}
+
+
+def incident_transition(
+    *, incident: Incident, to: str, actor, note: str = "", system: bool = False
+) -> Incident:
+    """Move an incident along its lifecycle; a move that makes no sense is refused.
+
+    Responders may acknowledge; every other change is the commander's.
+    """
+    if to not in Incident.Status.values:
+        raise InvalidInput(f"unknown status {to!r}", fields={"status": "unknown status"})
+    if not system:
+        needed = RESPOND if to == Incident.Status.ACKNOWLEDGED else COMMAND
+        require(actor, needed, f"moving the incident to {to}")
+    current = incident.status
+    if to not in Incident.TRANSITIONS[current]:
+        allowed = ", ".join(Incident.TRANSITIONS[current])
+        raise Conflict(
+            f"an incident that is {current} cannot become {to} (it can become {allowed})"
+        )
+    now = timezone.now()
+    changes = {"status": to, "updated_at": now}
+    if to in STATUS_TIMESTAMPS and getattr(incident, STATUS_TIMESTAMPS[to]) is None:
+        changes[STATUS_TIMESTAMPS[to]] = now
+    if to == Incident.Status.OPEN:
+        changes.update(resolved_at=None, closed_at=None)
+    with transaction.atomic():
+        if Incident.objects.filter(pk=incident.pk, status=current).update(**changes) != 1:
+            raise Conflict("someone else changed the incident's status first; reload")
+        verb = "Reopened" if to == Incident.Status.OPEN else f"{current} → {to}"
+        timeline_add(
+            incident=incident,
+            kind=TimelineEntry.Kind.STATUS_CHANGED,
+            message=verb + (f": {note}" if note else ""),
+            actor=actor,
+            data={"from": current, "to": to},
+        )
+        incident.refresh_from_db()
+        transaction.on_commit(lambda: _after_status_change(incident.pk))
+    return incident
+
+
+def _after_status_change(incident_id: int) -> None:
+    from incident_console.notifications.escalation import escalations_stop_for
+
+    escalations_stop_for(incident_id)
+
+
+def incident_note_add(*, incident: Incident, text: str, actor) -> TimelineEntry:
+    require(actor, RESPOND, "writing a note")
+    text = (text or "").strip()
+    if not text:
+        raise InvalidInput("a note needs text", fields={"text": "must not be empty"})
+    return timeline_add(
+        incident=incident, kind=TimelineEntry.Kind.NOTE, message=text[:5000], actor=actor
+    )
+
+
+def incident_update(*, incident: Incident, actor, **changes) -> Incident:
+    """Set the commander, the impact summary, the severity or the title (commander only)."""
+    require(actor, COMMAND, "changing the incident")
+    fields = {}
+    if "commander" in changes:
+        fields["commander"] = _commander(changes["commander"])
+    if "impact" in changes:
+        fields["impact"] = str(changes["impact"] or "")[:5000]
+    if "severity" in changes:
+        if changes["severity"] not in Severity.values:
+            raise InvalidInput("invalid severity", fields={"severity": "must be sev1 … sev4"})
+        fields["severity"] = changes["severity"]
+    if "title" in changes:
+        title = str(changes["title"] or "").strip()
+        if not title:
+            raise InvalidInput("a title is needed", fields={"title": "must not be empty"})
+        fields["title"] = title[:200]
+    if not fields:
+        raise InvalidInput("nothing to change")
+    with transaction.atomic():
+        for name, value in fields.items():
+            setattr(incident, name, value)
+        incident.save(update_fields=[*fields, "updated_at"])
+        described = ", ".join(
+            f"{name} → {getattr(value, 'username', value) or '—'}" for name, value in fields.items()
+        )
+        timeline_add(
+            incident=incident,
+            kind=TimelineEntry.Kind.UPDATED,
+            message=f"Changed {described}",
+            actor=actor,
+        )
+    return incident
+
+
+def _commander(username):
+    from django.contrib.auth import get_user_model
+
+    if username in (None, ""):
+        return None
+    user = get_user_model().objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise InvalidInput("no such user", fields={"commander": f"no active user {username!r}"})
+    return user

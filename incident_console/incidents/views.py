@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import StreamingHttpResponse
@@ -9,7 +10,14 @@ from django.views.decorators.http import require_http_methods
 from incident_console.accounts.roles import role_of
 from incident_console.errors import ServiceError
 from incident_console.incidents import services
-from incident_console.incidents.models import Incident, Scenario, Severity
+from incident_console.incidents.models import (
+    Contact,
+    EscalationLevel,
+    Incident,
+    Scenario,
+    Severity,
+)
+from incident_console.incidents.sla import rto_clock
 from incident_console.runs.models import OutputChunk, StepRun
 from incident_console.runs.services import step_params_suggested
 
@@ -81,7 +89,13 @@ def incident_detail(request, pk: int):
         "role": role_of(request.user),
         "user": request.user.username,
     }
+    clock = rto_clock(incident)
     context = {
+        "clock": clock,
+        "rto_hours": settings.SLA_RTO_HOURS,
+        "next_statuses": Incident.TRANSITIONS[incident.status],
+        "contacts": Contact.objects.all(),
+        "escalation_levels": EscalationLevel.objects.all(),
         "incident": incident,
         "scenario": incident.scenario,
         "steps": steps,
@@ -136,3 +150,67 @@ def run_output_text(request, pk: int):
 def _stream(header: str, texts):
     yield header
     yield from texts
+
+
+@login_required
+def incident_list(request):
+    """The review list: every incident, filtered like the API."""
+    from rest_framework.exceptions import ValidationError
+
+    from incident_console.incidents.api import incidents_filtered
+
+    incidents = Incident.objects.select_related("scenario", "commander")
+    try:
+        incidents = incidents_filtered(incidents, request.GET)
+        error = ""
+    except ValidationError as exc:
+        error = "; ".join(
+            f"{k}: {v[0] if isinstance(v, list) else v}" for k, v in exc.detail.items()
+        )
+        incidents = incidents.none()
+    context = {
+        "incidents": incidents[:500],
+        "scenarios": Scenario.objects.all(),
+        "severities": Severity.choices,
+        "statuses": Incident.Status.choices,
+        "filters": request.GET,
+        "error": error,
+    }
+    return render(request, "incidents/incident_list.html", context, status=400 if error else 200)
+
+
+@login_required
+def sla_page(request):
+    """MTTR per month and per scenario, RTO breaches and time to acknowledge, with a chart."""
+    from incident_console.incidents.sla import sla_report
+
+    incidents = Incident.objects.filter(is_drill=False).select_related("scenario")
+    report = sla_report(incidents)
+    context = {"report": report, "chart": _bars(report["by_month"], report["mttr_target_hours"])}
+    return render(request, "incidents/sla.html", context)
+
+
+def _bars(months: list[dict], target: float, height: int = 160, width: int = 48) -> dict:
+    top = max([target, *[m["mttr_hours"] or 0 for m in months]]) or 1
+    bars = []
+    for index, month in enumerate(months):
+        value = month["mttr_hours"] or 0
+        bar_height = round(value / top * height)
+        bars.append(
+            {
+                "x": 40 + index * width,
+                "y": 10 + height - bar_height,
+                "height": bar_height,
+                "width": width - 12,
+                "label": month["month"],
+                "value": value,
+                "over": value > target,
+            }
+        )
+    return {
+        "bars": bars,
+        "height": height + 40,
+        "width": 60 + len(months) * width,
+        "target_y": 10 + height - round(target / top * height),
+        "baseline": 10 + height,
+    }

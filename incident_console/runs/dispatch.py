@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
@@ -21,15 +22,20 @@ _pool_lock = threading.Lock()
 def enqueue_run(run_id: int, task_id: str) -> None:
     from incident_console.runs.tasks import run_step
 
+    enqueue_task(run_step, run_id, task_id=task_id)
+
+
+def enqueue_task(task, *args, task_id: str | None = None) -> None:
+    """Send a task to the workers, or run it on the embedded pool, with the same task body."""
     if settings.EMBEDDED:
-        _embedded_pool().submit(_run_embedded, run_step, run_id, task_id)
+        _embedded_pool().submit(_run_embedded, task, list(args), task_id)
     else:
-        run_step.apply_async(args=[run_id], task_id=task_id)
+        task.apply_async(args=list(args), task_id=task_id)
 
 
-def _run_embedded(task, run_id: int, task_id: str) -> None:
+def _run_embedded(task, args: list, task_id: str | None) -> None:
     try:
-        task.apply(args=[run_id], task_id=task_id, throw=False)
+        task.apply(args=args, task_id=task_id, throw=False)
     finally:
         connections.close_all()
 
@@ -44,20 +50,25 @@ def _embedded_pool() -> ThreadPoolExecutor:
         return _pool
 
 
-def start_embedded_reaper(interval: float = 15.0) -> threading.Thread:
-    """Embedded mode has no beat process: a daemon thread marks runs of dead workers lost."""
+def start_embedded_scheduler(reap_interval: float, tick_interval: float) -> threading.Thread:
+    """Embedded mode has no beat process: a daemon thread does beat's housekeeping instead."""
+    from incident_console.notifications.tasks import tick
     from incident_console.runs.services import runs_reap_lost
 
     def loop() -> None:
         stop = threading.Event()
-        while not stop.wait(interval):
+        next_reap = 0.0
+        while not stop.wait(tick_interval):
             try:
-                runs_reap_lost()
+                tick.apply(throw=False)
+                if time.monotonic() >= next_reap:
+                    runs_reap_lost()
+                    next_reap = time.monotonic() + reap_interval
             except Exception:
-                log.exception("reaping lost runs failed")
+                log.exception("embedded housekeeping failed")
             finally:
                 connections.close_all()
 
-    thread = threading.Thread(target=loop, name="run-reaper", daemon=True)
+    thread = threading.Thread(target=loop, name="housekeeping", daemon=True)
     thread.start()
     return thread

@@ -27,6 +27,7 @@ from incident_console.errors import (
 )
 from incident_console.incidents.models import Incident, TimelineEntry
 from incident_console.incidents.timeline import timeline_add
+from incident_console.notifications.escalation import escalations_on_step_failed
 from incident_console.runs.broadcast import broadcast_run_status
 from incident_console.runs.dispatch import enqueue_run
 from incident_console.runs.executors import build_executor
@@ -134,7 +135,13 @@ def _automated_step(incident: Incident, step_id: str) -> Step:
 
 
 def step_run_start(
-    *, incident: Incident, step_id: str, actor, params: Any, confirm: str | None = None
+    *,
+    incident: Incident,
+    step_id: str,
+    actor,
+    params: Any,
+    confirm: str | None = None,
+    dispatch: bool = True,
 ) -> StepRun:
     """Queue one run of an automated step.  A step already queued or running is refused.
 
@@ -170,7 +177,7 @@ def step_run_start(
         idle_timeout=step.idle_timeout,
         kill_on_output_limit=step.on_output_limit == "kill",
     )
-    if not waiting:
+    if dispatch and not waiting:
         transaction.on_commit(lambda: enqueue_run(run.pk, run.task_id))
     return run
 
@@ -327,6 +334,8 @@ def _finish(run: StepRun, result: Result, recorder: OutputRecorder) -> StepRun:
         data={"status": run.status, "exit_code": run.exit_code, "seconds": run.duration_seconds},
     )
     broadcast_run_status(run)
+    if run.status in ("failed", "timed_out", "lost"):
+        escalations_on_step_failed(run)
     return run
 
 
@@ -421,4 +430,5 @@ def runs_reap_lost(*, now=None) -> int:
             data={"status": "lost", "last_heartbeat": run.heartbeat_at.isoformat()},
         )
         broadcast_run_status(run)
+        escalations_on_step_failed(run)
     return reaped

@@ -263,6 +263,47 @@
     }
   });
 
+  // Lifecycle: status changes, notes, impact and escalation go through the same API.
+  function lifecycle(url, body) {
+    var box = document.querySelector("[data-role=lifecycle-error]");
+    box.hidden = true;
+    return api("POST", "/api/incidents/" + state.incident + "/" + url + "/", body)
+      .then(function () { location.reload(); })
+      .catch(function (data) { box.textContent = describeError(data); box.hidden = false; });
+  }
+
+  document.querySelectorAll("[data-transition]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      lifecycle("transition", {status: button.dataset.transition});
+    });
+  });
+
+  document.querySelectorAll("[data-form]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var data = new FormData(form);
+      var kind = form.dataset.form;
+      if (kind === "note") { lifecycle("notes", {text: data.get("text")}); }
+      if (kind === "impact") { lifecycle("update_details", {impact: data.get("impact")}); }
+      if (kind === "escalate") {
+        lifecycle("escalate", {notify: [data.get("notify")], message: data.get("message")});
+      }
+    });
+  });
+
+  // The RTO clock counts down to the deadline, and turns red once it has passed.
+  function tickRto() {
+    var clock = document.getElementById("rto-clock");
+    if (!clock || clock.dataset.resolved) { return; }
+    var left = new Date(clock.dataset.deadline) - new Date();
+    var minutes = Math.floor(Math.abs(left) / 60000);
+    var text = Math.floor(minutes / 60) + " h " + String(minutes % 60).padStart(2, "0") + " min";
+    clock.querySelector("[data-role=rto-text]").textContent = left >= 0 ? text + " left" : "broken " + text + " ago";
+    clock.classList.toggle("breached", left < 0);
+  }
+  tickRto();
+  setInterval(tickRto, 15000);
+
   function lastTimelineId() {
     var entries = document.querySelectorAll("#timeline [data-entry]");
     return entries.length ? Number(entries[entries.length - 1].dataset.entry) : 0;

@@ -136,7 +136,9 @@ def _buckets(endpoint: str, dump: bytes, suffix: str):
 
 
 @pytest.fixture
-def world(tmp_path, sshd, moto_endpoint, api_server, settings, monkeypatch, transactional_db):
+def world(
+    tmp_path, sshd, moto_endpoint, api_server, settings, monkeypatch, transactional_db, scenarios
+):
     suffix = uuid.uuid4().hex[:8]
     database = f"ringo_walk_{suffix}"
     _database(database)

@@ -1,0 +1,126 @@
+"""A postmortem draft in Markdown, from everything the console recorded."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from incident_console.incidents.models import Incident, TimelineEntry
+from incident_console.incidents.sla import rpo_hours, rto_clock
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    minutes = int(seconds // 60)
+    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
+
+
+def postmortem_markdown(incident: Incident) -> str:
+    clock = rto_clock(incident)
+    lines = [
+        f"# Postmortem: #{incident.pk} {incident.title}",
+        "",
+        "## Summary",
+        "",
+        f"- Scenario: {incident.scenario.title}"
+        + (f" ({incident.scenario.title_ru})" if incident.scenario.title_ru else ""),
+        f"- Severity: {incident.severity.upper()}{' (drill)' if incident.is_drill else ''}",
+        f"- Status: {incident.status}",
+        f"- Commander: {incident.commander.username if incident.commander else '—'}",
+        f"- Opened: {incident.opened_at:%Y-%m-%d %H:%M:%S} UTC"
+        f" by {incident.opened_by.username if incident.opened_by else '—'}",
+        f"- Acknowledged after: {_duration(incident.acknowledge_seconds)}",
+        f"- Resolved after: {_duration(incident.recovery_seconds)}",
+        "",
+        "## Impact",
+        "",
+        incident.impact or "_Not written yet._",
+        "",
+        "## RTO / RPO",
+        "",
+        *_sla(incident, clock),
+        "",
+        "## Timeline",
+        "",
+        "| time (UTC) | who | what |",
+        "| --- | --- | --- |",
+    ]
+    entries = list(incident.timeline.select_related("actor").order_by("at", "pk"))
+    for entry in entries:
+        who = entry.actor.username if entry.actor else "console"
+        message = entry.message.replace("|", "\\|").replace("\n", " ")
+        lines.append(f"| {entry.at:%H:%M:%S} | {who} | {message} |")
+    lines += [
+        "",
+        "## Steps run",
+        "",
+        "| step | target | who | result | duration | command |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for run in incident.runs.select_related("created_by").order_by("created_at", "pk"):
+        result = run.status + (f" (exit {run.exit_code})" if run.exit_code not in (None, 0) else "")
+        command = run.command_display.replace("|", "\\|").replace("\n", " ")[:200]
+        who = run.created_by.username if run.created_by else "—"
+        lines.append(
+            f"| {run.step_title} | {run.target} | {who} | {result} | "
+            f"{_duration(run.duration_seconds)} | `{command}` |"
+        )
+    lines += ["", "## Contacts notified", ""]
+    notified = [
+        e
+        for e in entries
+        if e.kind in (TimelineEntry.Kind.ESCALATED, TimelineEntry.Kind.NOTIFICATION)
+    ]
+    lines += [f"- {e.at:%H:%M:%S} {e.message}" for e in notified] or ["- Nobody was notified."]
+    follow_ups = [
+        f"- [ ] {e.message}"
+        for e in entries
+        if e.kind == TimelineEntry.Kind.NOTE
+        and e.message.lower().startswith(("todo", "follow-up", "follow up"))
+    ]
+    lines += ["", "## Follow-up items", "", *(follow_ups or ["- [ ] "]), ""]
+    return "\n".join(lines)
+
+
+def _sla(incident: Incident, clock) -> list[str]:
+    rto_text = {True: "met", False: "missed", None: "still running"}[clock.met]
+    lines = [
+        f"- RTO {settings.SLA_RTO_HOURS:g} h: {rto_text} "
+        f"(recovery took {_duration(clock.elapsed.total_seconds())})"
+    ]
+    restores = [
+        r
+        for r in incident.runs.all()
+        if r.executor == "postgres"
+        and r.command.get("action") == "restore"
+        and r.status == "succeeded"
+    ]
+    rpo = rpo_hours(incident)
+    if not restores:
+        lines.append(f"- RPO {rpo:g} h: no data was restored")
+        return lines
+    key = next(
+        (r.params.get("backup_key") for r in incident.runs.all() if r.params.get("backup_key")),
+        None,
+    )
+    backup_time = _backup_time(incident)
+    if backup_time is None:
+        lines.append(f"- RPO {rpo:g} h: restored {key or 'a backup'}; its age is not known")
+        return lines
+    loss = (restores[-1].started_at - backup_time).total_seconds() / 3600
+    verdict = "met" if loss <= rpo else "missed: tell the customer"
+    lines.append(
+        f"- RPO {rpo:g} h: {verdict} (data since {backup_time:%Y-%m-%d %H:%M} UTC, "
+        f"{loss:.1f} h, was lost)"
+    )
+    return lines
+
+
+def _backup_time(incident: Incident):
+    from datetime import datetime
+
+    for run in incident.runs.filter(status="succeeded").order_by("-finished_at"):
+        value = run.outputs.get("latest_modified")
+        if value:
+            return datetime.fromisoformat(value)
+    return None

@@ -1,0 +1,234 @@
+"""The runbook's scheduled duties: daily, weekly and monthly checks, each recorded with output."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from executors import ExecutorError
+from executors.http import HTTPExecutor
+from incident_console.incidents.models import Incident
+from incident_console.incidents.sla import sla_report
+from incident_console.maintenance.models import MaintenanceRun
+from incident_console.notifications.services import notify
+from incident_console.runs.executors import build_executor
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Check:
+    title: str
+    period: str
+    run: object  # (lines: list[str]) -> bool
+    opens_incident: bool = False
+
+
+def _execute(kind: str, target: str, step: dict, lines: list[str]):
+    built = build_executor(kind, timeout=300, target=target)
+    spec = built.executor.render(step, {})
+    lines.append(f"$ {built.executor.describe(spec)}")
+    emitted: list[str] = []
+    result = built.executor.run(spec, lambda stream, text: emitted.append(text), threading.Event())
+    lines.extend(text.rstrip("\n") for text in emitted)
+    return result
+
+
+def backups_check(lines: list[str]) -> bool:
+    """The newest full backup in S3 is younger than the RPO."""
+    result = _execute(
+        "s3",
+        "backups-bucket",
+        {"action": "list", "args": {"prefix": "postgres/full/", "limit": 5}},
+        lines,
+    )
+    newest = result.outputs.get("latest_modified")
+    if result.status != "succeeded" or not newest:
+        lines.append("no backup found")
+        return False
+    age = timezone.now() - datetime.fromisoformat(newest)
+    hours = age.total_seconds() / 3600
+    lines.append(
+        f"newest backup {result.outputs['latest_key']} is {hours:.1f} h old "
+        f"(RPO {settings.SLA_RPO_HOURS:g} h)"
+    )
+    return hours <= settings.SLA_RPO_HOURS
+
+
+def retention_check(lines: list[str]) -> bool:
+    """The backups bucket has a lifecycle policy that expires old backups."""
+    return _execute("s3", "backups-bucket", {"action": "lifecycle"}, lines).status == "succeeded"
+
+
+def alerts_check(lines: list[str]) -> bool:
+    """No alert is firing without an incident, and Alertmanager answers its health check."""
+    from incident_console.alerts.models import Alert
+
+    orphans = Alert.objects.filter(status="firing").exclude(
+        incident__status__in=Incident.ACTIVE_STATUSES
+    )
+    for alert in orphans:
+        lines.append(f"firing without an open incident: {alert.alertname} {alert.labels}")
+    day = Alert.objects.filter(last_received_at__gte=timezone.now() - timedelta(days=1)).count()
+    lines.append(f"{day} alerts received in the last 24 h")
+    healthy = True
+    if settings.ALERTMANAGER_URL:
+        step = {"args": {"url": f"{settings.ALERTMANAGER_URL.rstrip('/')}/-/healthy"}}
+        executor = HTTPExecutor(timeout=15)
+        spec = executor.render(step, {})
+        emitted: list[str] = []
+        healthy = (
+            executor.run(spec, lambda s, t: emitted.append(t), threading.Event()).status
+            == "succeeded"
+        )
+        lines.extend(t.rstrip("\n") for t in emitted)
+    else:
+        lines.append("ALERTMANAGER_URL is not set: Alertmanager itself was not checked")
+    return healthy and not orphans.exists()
+
+
+def resources_check(lines: list[str]) -> bool:
+    """No filesystem of the worker's host is fuller than the runbook's 95%."""
+    result = _execute("shell", "local", {"argv": ["df", "-P"]}, lines)
+    full = [line for line in lines if _use_percent(line) > 95]
+    lines.extend(f"over 95%: {line}" for line in full)
+    return result.status == "succeeded" and not full
+
+
+def _use_percent(df_line: str) -> int:
+    fields = df_line.split()
+    if len(fields) >= 6 and fields[4].endswith("%") and fields[4][:-1].isdigit():
+        return int(fields[4][:-1])
+    return 0
+
+
+def sla_review(lines: list[str]) -> bool:
+    """Last month's MTTR against its target and the incidents that broke the RTO."""
+    since = timezone.now() - timedelta(days=31)
+    report = sla_report(
+        Incident.objects.filter(opened_at__gte=since, is_drill=False).select_related("scenario")
+    )
+    lines.append(f"MTTR {report['mttr_hours']} h (target {report['mttr_target_hours']:g} h)")
+    for incident in report["rto_breaches"]:
+        lines.append(f"RTO broken: #{incident.pk} {incident.title}")
+    mttr_ok = report["mttr_hours"] is None or report["mttr_hours"] <= report["mttr_target_hours"]
+    return mttr_ok and not report["rto_breaches"]
+
+
+def dr_drill(lines: list[str]) -> bool:
+    """Open a drill incident of the chosen scenario for the team to walk through."""
+    from incident_console.incidents.services import incident_open
+
+    incident = incident_open(
+        scenario_slug=settings.DR_DRILL_SCENARIO,
+        title=f"DR drill {timezone.now():%Y-%m}",
+        severity="sev4",
+        actor=maintenance_user(),
+        system=True,
+        is_drill=True,
+    )
+    lines.append(f"opened drill #{incident.pk} ({incident.scenario.title})")
+    return True
+
+
+def test_restore(lines: list[str]) -> bool:
+    """Walk the test-restore procedure: latest backup into a scratch database, rows counted."""
+    from incident_console.incidents.services import incident_open
+    from incident_console.runs import services as runs
+
+    user = maintenance_user()
+    incident = incident_open(
+        scenario_slug="test-restore",
+        title=f"Weekly test restore {timezone.now():%Y-%m-%d}",
+        severity="sev4",
+        actor=user,
+        system=True,
+        is_drill=True,
+    )
+    lines.append(f"incident #{incident.pk}")
+    for step in incident.scenario.runbook.steps:
+        run = runs.step_run_start(
+            incident=incident,
+            step_id=step.id,
+            actor=user,
+            params={},
+            confirm=step.target if step.destructive else None,
+            dispatch=False,
+        )
+        run = runs.step_run_execute(run_id=run.pk, task_id=run.task_id)
+        lines.append(f"{step.title}: {run.status}")
+        if run.status != "succeeded":
+            return False
+    return True
+
+
+CHECKS = {
+    "backups": Check(
+        "Backups succeeded (newest backup younger than the RPO)", "daily", backups_check, True
+    ),
+    "alerts": Check("Alerts checked", "daily", alerts_check),
+    "resources": Check("Resource usage (disks under 95%)", "daily", resources_check),
+    "test_restore": Check("Test restore of the latest backup", "weekly", test_restore, True),
+    "retention": Check("Retention policy of the backups bucket", "weekly", retention_check),
+    "dr_drill": Check("Disaster recovery drill", "monthly", dr_drill),
+    "sla_review": Check("RTO/RPO metrics review", "monthly", sla_review),
+}
+
+
+def maintenance_user():
+    from incident_console.accounts.roles import role_assign
+
+    user, created = get_user_model().objects.get_or_create(username="maintenance")
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+        role_assign(user, "commander")
+    return user
+
+
+def maintenance_run(*, task: str) -> MaintenanceRun:
+    """Run one check now and record it; a failure notifies and may open an incident."""
+    check = CHECKS[task]
+    record = MaintenanceRun.objects.create(task=task, title=check.title)
+    lines: list[str] = []
+    try:
+        passed = bool(check.run(lines))
+    except (ExecutorError, Exception) as error:  # noqa: BLE001 - a check that crashes has failed
+        log.exception("maintenance %s crashed", task)
+        lines.append(f"error: {type(error).__name__}: {error}")
+        passed = False
+    record.status = MaintenanceRun.Status.PASSED if passed else MaintenanceRun.Status.FAILED
+    record.output = "\n".join(lines)[:200_000]
+    record.finished_at = timezone.now()
+    if not passed:
+        record.incident = _on_failure(check, record)
+    record.save(update_fields=["status", "output", "finished_at", "incident"])
+    return record
+
+
+def _on_failure(check: Check, record: MaintenanceRun):
+    from incident_console.incidents.services import incident_open
+
+    incident = None
+    if check.opens_incident and settings.MAINTENANCE_OPENS_INCIDENTS:
+        incident = incident_open(
+            scenario_slug="unknown-alert",
+            title=f"Maintenance failed: {check.title}",
+            severity="sev2",
+            actor=maintenance_user(),
+            system=True,
+        )
+    notify(
+        incident=incident,
+        subject=f"Maintenance check failed: {check.title}",
+        body=record.output[-3000:],
+        reason=f"maintenance:{record.task}",
+        quiet=True,
+    )
+    return incident

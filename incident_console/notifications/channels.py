@@ -1,0 +1,79 @@
+"""The three ways the team is reached: a Slack incoming webhook, a Telegram bot, email."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+
+from django.conf import settings
+from django.core.mail import send_mail
+
+from executors.masking import SecretMasker
+
+TIMEOUT = 10
+
+
+class SendError(Exception):
+    pass
+
+
+def configured_channels() -> dict[str, str]:
+    """Channel → recipient, for each channel that has what it needs to send."""
+    channels = {}
+    if settings.SLACK_WEBHOOK_URL:
+        channels["slack"] = settings.SLACK_CHANNEL
+    if settings.TELEGRAM_BOT_TOKEN and settings.TELEGRAM_CHAT_ID:
+        channels["telegram"] = settings.TELEGRAM_CHAT_ID
+    if settings.EMAIL_HOST and settings.ONCALL_EMAIL:
+        channels["email"] = settings.ONCALL_EMAIL
+    return channels
+
+
+def _post_json(url: str, payload: dict) -> None:
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(payload).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+            response.read()
+    except urllib.error.HTTPError as error:
+        raise SendError(
+            f"HTTP {error.code}: {error.read(300).decode('utf-8', 'replace')}"
+        ) from None
+    except (urllib.error.URLError, OSError) as error:
+        raise SendError(str(getattr(error, "reason", error))) from None
+
+
+def send_slack(recipient: str, subject: str, body: str) -> None:
+    _post_json(settings.SLACK_WEBHOOK_URL, {"channel": recipient, "text": f"*{subject}*\n{body}"})
+
+
+def send_telegram(recipient: str, subject: str, body: str) -> None:
+    url = f"{settings.TELEGRAM_API_URL.rstrip('/')}/bot{settings.TELEGRAM_BOT_TOKEN}/sendMessage"
+    _post_json(
+        url, {"chat_id": recipient, "text": f"{subject}\n{body}", "disable_web_page_preview": True}
+    )
+
+
+def send_email(recipient: str, subject: str, body: str) -> None:
+    try:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient], fail_silently=False)
+    except OSError as error:
+        raise SendError(f"SMTP: {error}") from None
+
+
+SENDERS = {"slack": send_slack, "telegram": send_telegram, "email": send_email}
+
+
+def secret_free(text: str) -> str:
+    """Error texts can quote a URL with the bot token or the webhook secret in it."""
+    secrets = [
+        settings.SLACK_WEBHOOK_URL,
+        settings.TELEGRAM_BOT_TOKEN,
+        settings.EMAIL_HOST_PASSWORD,
+    ]
+    return SecretMasker(lambda stream, text: None, [s for s in secrets if s]).mask(text)

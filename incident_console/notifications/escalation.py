@@ -1,0 +1,129 @@
+"""Escalation: timers per incident (rows, fired once) and triggers on failed steps."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from incident_console.accounts.roles import RESPOND, require
+from incident_console.incidents.models import Incident, TimelineEntry
+from incident_console.incidents.timeline import timeline_add
+from incident_console.notifications.models import EscalationTimer
+from incident_console.notifications.services import contacts_for, notify
+
+PROGRESS = ["open", "acknowledged", "mitigated", "resolved", "closed"]
+
+
+def reached(incident: Incident, until: str) -> bool:
+    return PROGRESS.index(incident.status) >= PROGRESS.index(until)
+
+
+def escalations_arm(incident: Incident) -> list[EscalationTimer]:
+    """Create the incident's timers from its scenario's rules (at open)."""
+    timers = []
+    for rule in incident.scenario.runbook.escalation_rules:
+        if rule.after_minutes is None:
+            continue
+        timers.append(
+            EscalationTimer.objects.create(
+                incident=incident,
+                rule_id=rule.id,
+                notify=rule.notify,
+                channels=rule.channels,
+                message=rule.message,
+                until=rule.until,
+                due_at=incident.opened_at + timedelta(minutes=rule.after_minutes),
+            )
+        )
+    return timers
+
+
+def escalations_fire_due(*, now=None) -> int:
+    """Fire every due timer once; a timer whose incident got far enough is stopped instead."""
+    now = now or timezone.now()
+    fired = 0
+    for timer in EscalationTimer.objects.filter(status="pending", due_at__lte=now).select_related(
+        "incident"
+    ):
+        outcome = "stopped" if reached(timer.incident, timer.until) else "fired"
+        with transaction.atomic():
+            if (
+                EscalationTimer.objects.filter(pk=timer.pk, status="pending").update(
+                    status=outcome, fired_at=now
+                )
+                != 1
+            ):
+                continue
+            if outcome == "fired":
+                fired += 1
+                _escalate(
+                    timer.incident,
+                    timer.notify,
+                    timer.message,
+                    timer.channels,
+                    reason=timer.rule_id,
+                )
+    return fired
+
+
+def escalations_stop_for(incident_id: int) -> int:
+    """Stop the pending timers an incident's new status makes pointless."""
+    incident = Incident.objects.get(pk=incident_id)
+    stoppable = [
+        t.pk
+        for t in EscalationTimer.objects.filter(incident=incident, status="pending")
+        if reached(incident, t.until)
+    ]
+    return EscalationTimer.objects.filter(pk__in=stoppable, status="pending").update(
+        status="stopped", fired_at=timezone.now()
+    )
+
+
+def escalations_on_step_failed(run) -> None:
+    for rule in run.incident.scenario.runbook.escalation_rules:
+        if rule.when_step_fails == run.step_id:
+            message = rule.message or f"“{run.step_title}” {run.status}"
+            _escalate(run.incident, rule.notify, message, rule.channels, reason=rule.id)
+
+
+def escalate_by_hand(*, incident: Incident, notify_names: list[str], message: str, actor):
+    require(actor, RESPOND, "escalating")
+    if not notify_names:
+        from incident_console.errors import InvalidInput
+
+        raise InvalidInput("say whom to escalate to", fields={"notify": "must not be empty"})
+    return _escalate(incident, notify_names, message, None, reason="manual", actor=actor)
+
+
+def _escalate(incident, names, message, channels, *, reason, actor=None):
+    contacts = contacts_for(names)
+    who = ", ".join(c.role + (f" ({c.name})" if c.name else "") for c in contacts) or ", ".join(
+        names
+    )
+    timeline_add(
+        incident=incident,
+        kind=TimelineEntry.Kind.ESCALATED,
+        actor=actor,
+        message=f"Escalated to {who}" + (f": {message}" if message else ""),
+        data={"rule": reason, "notify": names},
+    )
+    subject = f"[{incident.severity.upper()}] #{incident.pk} {incident.title}: escalated to {who}"
+    link = f"{_base_url()}{incident.get_absolute_url()}"
+    body = "\n".join(filter(None, [message, f"Status: {incident.status}", link]))
+    return notify(
+        incident=incident,
+        subject=subject,
+        body=body,
+        reason=reason,
+        contacts=contacts,
+        channels=channels,
+        actor=actor,
+    )
+
+
+def _base_url() -> str:
+    from django.conf import settings
+
+    return settings.CONSOLE_URL.rstrip("/")
