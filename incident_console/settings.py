@@ -219,9 +219,12 @@ RUN_LOST_AFTER = env_float("RUN_LOST_AFTER", 60.0, minimum=1.0)
 TARGETS_FILE = env_str("TARGETS_FILE", str(BASE_DIR / "runbooks" / "targets" / "ringo.yaml"))
 SSH_KNOWN_HOSTS = env_str("SSH_KNOWN_HOSTS", str(Path.home() / ".ssh" / "known_hosts"))
 DOCKER_BIN = env_str("DOCKER_BIN", "docker")
+IMPORTED_RUNBOOKS_DIR = Path(env_str("IMPORTED_RUNBOOKS_DIR", str(VAR_DIR / "runbooks")))
 RUNBOOK_DIRS = [BASE_DIR / "runbooks"] + [
     Path(d) for d in env_str("RUNBOOK_DIRS").split(os.pathsep) if d.strip()
 ]
+if IMPORTED_RUNBOOKS_DIR.is_dir():
+    RUNBOOK_DIRS.append(IMPORTED_RUNBOOKS_DIR)
 
 # Notifications (seed: Slack #ringo-alerts-critical, Telegram DevOps group, oncall@ email).
 CONSOLE_URL = env_str("CONSOLE_URL", "http://127.0.0.1:8000")

@@ -14,6 +14,7 @@ from incident_console.incidents.api import (
     IncidentViewSet,
     ScenarioViewSet,
 )
+from incident_console.incidents.import_views import runbook_import
 from incident_console.maintenance import views as maintenance_views
 from incident_console.prometheus import prometheus_metrics
 from incident_console.runs.api import StepRunViewSet
@@ -29,6 +30,7 @@ urlpatterns = [
     path("incidents/", views.incident_list, name="incident-list"),
     path("incidents/new/", views.incident_new, name="incident-new"),
     path("sla/", views.sla_page, name="sla"),
+    path("runbooks/import/", runbook_import, name="runbook-import"),
     path("maintenance/", maintenance_views.maintenance_page, name="maintenance"),
     path("metrics", prometheus_metrics, name="prometheus-metrics"),
     path("incidents/<int:pk>/", views.incident_detail, name="incident-detail"),

@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.core.checks import Error, register
+from django.core.checks import Error, Warning, register
 
 from runbooks.loader import load_runbook_dirs
 
@@ -20,5 +20,7 @@ def check_runbooks(app_configs, **kwargs):
                 target_for(step.executor, step.target)
             except ExecutorError as exc:
                 message = f"{loaded.path}: step {step.id}: {exc}"
-                errors.append(Error(message, id="runbooks.E002"))
+                # A warning, not an error: a runbook imported before its targets exist must not
+                # stop migrate or the server; running such a step is refused with this reason.
+                errors.append(Warning(message, id="runbooks.W002"))
     return errors

@@ -132,3 +132,44 @@ def test_a_destructive_step_runs_only_after_its_target_is_typed(new_page):
     page.wait_for_selector("#step-wipe.run-succeeded")
     expect(page.locator("#step-wipe [data-role=output]")).to_have_text("wiping /srv/old-releases\n")
     assert page.errors == []
+
+
+def test_the_commander_resolves_then_reads_the_timeline_and_the_postmortem(new_page, screenshot):
+    page = new_page()
+    open_incident(page, "Test drill", "drill: full lifecycle")
+    page.fill("[data-form=note] input[name=text]", "TODO: add a disk alert at 80%")
+    page.click("[data-form=note] button")
+    expect(page.locator("#timeline")).to_contain_text("TODO: add a disk alert at 80%")
+    page.click("[data-transition=acknowledged]")
+    expect(page.locator("#incident-status")).to_have_text("acknowledged")
+    page.click("#step-count [data-action=run]")
+    page.wait_for_selector("#step-count.run-succeeded")
+    page.click("[data-transition=resolved]")
+    expect(page.locator("#incident-status")).to_have_text("resolved")
+    expect(page.locator("#rto-clock")).to_contain_text("met")
+    screenshot(page, "incident-resolved")
+    page.click("text=Full timeline")
+    expect(page.locator("table.timeline-table")).to_contain_text("acknowledged → resolved")
+    screenshot(page, "timeline")
+    incident_url = page.url.replace("timeline/", "")
+    postmortem = page.request.get(
+        incident_url.replace("/incidents/", "/api/incidents/") + "postmortem/"
+    )
+    assert postmortem.ok
+    text = postmortem.text()
+    assert "## Timeline" in text and "- [ ] TODO: add a disk alert at 80%" in text
+    assert "| Print numbered lines | local | oncall | succeeded |" in text
+    assert page.errors == []
+
+
+def test_the_review_sla_and_maintenance_pages_render(new_page, screenshot):
+    page = new_page()
+    page.goto("/incidents/")
+    expect(page.locator("h1")).to_have_text("Past incidents")
+    screenshot(page, "review")
+    page.goto("/sla/")
+    expect(page.locator("h1")).to_have_text("RTO, RPO and MTTR")
+    screenshot(page, "sla")
+    page.goto("/maintenance/")
+    expect(page.locator("h1")).to_have_text("Scheduled maintenance")
+    assert page.errors == []

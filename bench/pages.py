@@ -1,0 +1,103 @@
+"""Page benchmark: an incident with 10,000 timeline entries and 100,000 output lines.
+
+Response time and SQL query count of the incident page and the timeline page, against the same
+pages of an incident with 100 entries: the count of queries must not grow with the entries.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from incident_console.incidents.models import Incident, Scenario, TimelineEntry
+from incident_console.runs.models import OutputChunk, StepRun
+
+
+def build_incident(entries: int, output_lines: int, user) -> Incident:
+    scenario = Scenario.objects.get(slug="bench")
+    incident = Incident.objects.create(
+        scenario=scenario, title=f"{entries} entries", severity="sev4", opened_by=user
+    )
+    runs = StepRun.objects.bulk_create(
+        StepRun(
+            incident=incident,
+            step_id="lines",
+            step_title="Print lines",
+            executor="shell",
+            target="local",
+            runbook_version="v",
+            command={"argv": ["seq"]},
+            command_display="seq",
+            timeout=60,
+            status="succeeded",
+            created_by=user,
+            started_at=timezone.now(),
+            finished_at=timezone.now(),
+        )
+        for _ in range(max(1, entries // 100))
+    )
+    TimelineEntry.objects.bulk_create(
+        (
+            TimelineEntry(
+                incident=incident,
+                kind="run_finished",
+                message=f"entry {i}",
+                actor=user,
+                run=runs[i % len(runs)],
+            )
+            for i in range(entries)
+        ),
+        batch_size=2000,
+    )
+    per_chunk = 100
+    OutputChunk.objects.bulk_create(
+        (
+            OutputChunk(
+                run=runs[0],
+                seq=i + 1,
+                stream="stdout",
+                text="".join(f"line {i * per_chunk + j}\n" for j in range(per_chunk)),
+            )
+            for i in range(output_lines // per_chunk)
+        ),
+        batch_size=2000,
+    )
+    return incident
+
+
+def measure(client: Client, url: str, repeats: int) -> dict:
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    timings = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        client.get(url)
+        timings.append((time.perf_counter() - started) * 1000)
+    return {
+        "p50_ms": round(statistics.median(timings), 1),
+        "queries": len(queries),
+        "bytes": len(response.content),
+    }
+
+
+def pages(repeats: int = 20) -> dict:
+    user, _ = get_user_model().objects.get_or_create(username="bench-pages", is_superuser=True)
+    client = Client()
+    client.force_login(user)
+    small = build_incident(100, 1000, user)
+    big = build_incident(10_000, 100_000, user)
+    results = {}
+    for name, path in (("incident", "/incidents/{}/"), ("timeline", "/incidents/{}/timeline/")):
+        results[name] = {
+            "small": measure(client, path.format(small.pk), repeats),
+            "big": measure(client, path.format(big.pk), repeats),
+        }
+    return results

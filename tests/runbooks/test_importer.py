@@ -1,0 +1,188 @@
+"""Importing Markdown runbooks: the customer's seed document and three other shapes."""
+
+from pathlib import Path
+
+import pytest
+
+from runbooks.importer import ImportError_, import_markdown, split_commands
+from runbooks.schema import Runbook
+
+SEED = Path(__file__).resolve().parents[3] / "shared" / "seed" / "runbooks.md"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "markdown"
+
+
+def runbooks_of(path: Path) -> dict[str, dict]:
+    result = import_markdown(path.read_text())
+    for runbook in result.runbooks:
+        Runbook.model_validate(runbook)
+    return {rb["title"]: rb for rb in result.runbooks}
+
+
+def steps_of(runbook: dict) -> dict[str, dict]:
+    return {step["title"]: step for step in runbook["steps"]}
+
+
+@pytest.fixture(scope="module")
+def seed():
+    if not SEED.exists():
+        pytest.skip("the seed document is in ../shared/seed")
+    return runbooks_of(SEED)
+
+
+def test_the_seed_gives_its_six_scenarios_and_two_procedures(seed):
+    scenarios = [t for t, rb in seed.items() if rb["kind"] == "scenario"]
+    assert scenarios == [
+        "Недоступность базы данных",
+        "Потеря данных в базе данных",
+        "Недоступность API сервера",
+        "Переполнение диска",
+        "Утечка секретов/компрометация",
+        "Потеря S3 данных",
+    ]
+    assert {"Восстановление из полного бэкапа", "Тестирование восстановления"} <= set(seed)
+
+
+def test_symptoms_alerts_and_recovery_time_are_mapped(seed):
+    database = seed["Недоступность базы данных"]
+    assert database["symptoms"][0] == "API возвращает 500 ошибки"
+    assert database["alerts"] == ["DatabaseDown"]
+    assert database["expected_recovery"] == {"min_minutes": 30, "max_minutes": 120}
+    assert seed["Потеря S3 данных"]["expected_recovery"] == {"min_minutes": 60, "max_minutes": 1440}
+
+
+def test_commands_map_to_their_executors_with_parameters(seed):
+    steps = steps_of(seed["Недоступность базы данных"])
+    check = steps["Проверка статуса БД: Проверка подключения"]
+    assert (check["executor"], check["action"], check["args"]["sql"]) == (
+        "postgres",
+        "query",
+        "SELECT 1;",
+    )
+    health = steps["Проверка статуса БД: Проверка статуса через health check"]
+    assert (health["executor"], health["args"]["url"]) == ("http", "http://api:8000/api/health/")
+    restart = steps[
+        "Перезапуск БД (если это не поможет, переходим к восстановлению): Или для production"
+    ]
+    assert (restart["executor"], restart["target"], restart["script"]) == (
+        "ssh",
+        "prod-host",
+        "systemctl restart postgresql",
+    )
+    assert restart["destructive"] is True
+    download = steps["Восстановление из бэкапа (если БД повреждена): Скачать последний бэкап из S3"]
+    assert (download["executor"], download["action"], download["args"]["key"]) == (
+        "s3",
+        "download",
+        "postgres/full/latest.sql.gz",
+    )
+    logs = steps_of(seed["Недоступность базы данных"])["Проверка логов (2)"]
+    assert (logs["action"], logs["args"]["container"], logs["args"]["match"]) == (
+        "logs",
+        "django-api",
+        "database",
+    )
+
+
+def test_destructive_commands_are_flagged(seed):
+    destructive = {s["title"] for rb in seed.values() for s in rb["steps"] if s.get("destructive")}
+    for expected in (
+        "Очистка Docker",
+        "Блокировать подозрительные IP",
+        "Отозвать скомпрометированные ключи",
+    ):
+        assert expected in destructive
+    safe = steps_of(seed["Переполнение диска"])["Проверка использования диска (1)"]
+    assert not safe.get("destructive")
+
+
+def test_dollar_variables_become_declared_parameters(seed):
+    steps = steps_of(seed["Потеря данных в базе данных"])
+    download = steps["Восстановление из бэкапа: Скачать и восстановить"]
+    assert download["args"]["key"] == "postgres/full/{{ backup_file }}"
+    assert download["params"] == [{"name": "backup_file", "label": "$BACKUP_FILE"}]
+    check = steps_of(seed["Недоступность базы данных"])["Проверка статуса БД: Проверка подключения"]
+    assert check["action"] == "query"
+
+
+def test_escalation_with_a_time_and_a_contact_becomes_a_rule_the_rest_notes(seed):
+    api = seed["Недоступность API сервера"]
+    assert api["escalation_rules"] == [
+        {
+            "id": "escalate-1",
+            "after_minutes": 15,
+            "until": "resolved",
+            "notify": ["Lead DevOps"],
+            "message": "Если проблема не решается за 15 минут → связаться с DevOps Lead",
+        }
+    ]
+    assert "Если критично → связаться с Tech Lead" in api["escalation"]
+
+
+def test_text_that_is_not_understood_is_kept_as_a_note(seed):
+    notes = seed["Потеря данных в базе данных"]["notes"]
+    assert any("Требует настройки PITR (Point-In-Time Recovery)" in note for note in notes)
+    leak = seed["Утечка секретов/компрометация"]["notes"]
+    assert any("Django автоматически обработает через token_blacklist" in note for note in leak)
+
+
+def test_an_english_document_with_third_level_headings_imports(tmp_path):
+    runbooks = runbooks_of(FIXTURES / "english.md")
+    payments = runbooks["Payment API returns 502"]
+    assert payments["alerts"] == ["PaymentsDown"]
+    assert payments["expected_recovery"] == {"min_minutes": 10, "max_minutes": 45}
+    steps = steps_of(payments)
+    assert steps["Diagnosis: Is the service healthy?"]["executor"] == "http"
+    assert steps["Diagnosis: Recent errors"]["args"] == {
+        "container": "payments-api",
+        "tail": "200",
+        "match": "error",
+    }
+    restart = steps["Mitigation: Restart the worker pool"]
+    assert (restart["executor"], restart["target"], restart["destructive"]) == (
+        "ssh",
+        "payments-host",
+        True,
+    )
+    purge = steps["Mitigation: Purge the stuck queue"]
+    assert purge["script"] == "redis-cli -h {{ redis_host }} DEL payments:queue"
+    assert purge["params"] == [{"name": "redis_host", "label": "redis host"}]
+    assert payments["escalation_rules"][0]["notify"] == ["Tech Lead"]
+    assert "Tell finance if refunds were affected" in payments["escalation"]
+
+
+def test_prompts_are_stripped_output_dropped_and_multi_line_commands_kept_whole():
+    runbooks = runbooks_of(FIXTURES / "prompts.md")
+    redis = runbooks["Redis out of memory"]
+    scripts = [s["script"] for s in redis["steps"]]
+    assert scripts[0] == "redis-cli info memory | grep used_memory_human"
+    assert scripts[1] == "redis-cli config get maxmemory"
+    assert scripts[2].startswith("for key in $(redis-cli --scan --pattern 'tmp:*'); do")
+    assert scripts[2].endswith("done")
+    assert scripts[3] == "cat > /tmp/redis-note.txt <<EOF\nflushed tmp keys\nEOF"
+    assert scripts[4] == "redis-cli memory purge \\\n  && echo purged"
+    assert redis["expected_recovery"] == {"min_minutes": 120, "max_minutes": 120}
+    assert not any("used_memory_human:3.98G" in s for s in scripts)
+
+
+def test_a_runbook_without_code_becomes_manual_steps_without_losing_text():
+    office = runbooks_of(FIXTURES / "no-code.md")["Office internet is down"]
+    assert [s["executor"] for s in office["steps"]] == ["manual"] * 3
+    assert office["steps"][1]["instructions"] == "Power-cycle the router and wait five minutes."
+    assert office["escalation"] == [
+        "If it is not back in 2 hours, tell the office manager to send people home."
+    ]
+
+
+@pytest.mark.parametrize(
+    "text", ["", "   \n\n", "just a sentence, no headings or code", "\x00\x01"]
+)
+def test_an_empty_or_broken_document_is_refused_with_a_clear_error(text):
+    with pytest.raises(ImportError_):
+        import_markdown(text)
+
+
+def test_split_commands_keeps_comments_as_titles():
+    assert split_commands(["# check", "df -h", "", "du -sh /x"]) == [
+        ("check", "df -h"),
+        ("", "du -sh /x"),
+    ]
