@@ -78,8 +78,10 @@ def render_command_text(step: Mapping[str, Any], params: Mapping[str, Any]) -> s
 
 
 def emit_lines(emit: Emit, stream: str, lines: list[str]) -> None:
-    for line in lines:
-        emit(stream, line)
+    """Emit what one read produced as one text of whole lines: per-line calls cost more than
+    the lines themselves when a step prints fast."""
+    if lines:
+        emit(stream, "".join(lines))
 
 
 def render_args(args: Mapping[str, Any], params: Mapping[str, Any]) -> dict[str, Any]:

@@ -107,7 +107,8 @@ def _filtered(emit: Emit, pattern: str | None) -> Emit:
     regex = re.compile(pattern, re.IGNORECASE)
 
     def matching(stream: str, text: str) -> None:
-        if regex.search(text):
-            emit(stream, text)
+        kept = "".join(line for line in text.splitlines(keepends=True) if regex.search(line))
+        if kept:
+            emit(stream, kept)
 
     return matching

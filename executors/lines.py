@@ -26,7 +26,8 @@ class LineSplitter:
         return bool(self._partial)
 
     def feed(self, data: bytes) -> list[str]:
-        text = self._partial + self._decoder.decode(data)
+        # printable() leaves newlines alone and is idempotent, so it can run on the whole read.
+        text = self._partial + printable(self._decoder.decode(data))
         lines = text.splitlines(keepends=True)
         if lines and not lines[-1].endswith(("\n", "\r")):
             self._partial = lines.pop()
@@ -36,7 +37,7 @@ class LineSplitter:
         while len(self._partial) >= self._max_line:
             out.append(self._partial[: self._max_line])
             self._partial = self._partial[self._max_line :]
-        return [printable(line) for line in out]
+        return out
 
     def flush(self) -> list[str]:
         """Return whatever is buffered (a line without its newline yet)."""
@@ -46,4 +47,6 @@ class LineSplitter:
 
     def _split_long(self, line: str) -> list[str]:
         step = self._max_line
-        return [line[i : i + step] for i in range(0, len(line), step)] or [line]
+        if len(line) <= step:
+            return [line]
+        return [line[i : i + step] for i in range(0, len(line), step)]

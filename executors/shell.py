@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from threading import Event
 from typing import Any, ClassVar
 
-from executors.base import SYSTEM_PREFIX, Emit, ExecutorError, Result, Spec, substitute
+from executors.base import SYSTEM_PREFIX, Emit, ExecutorError, Result, Spec, emit_lines, substitute
 from executors.lines import LineSplitter
 
 SHELL = "/bin/bash"
@@ -147,8 +147,7 @@ class _Supervisor:
         self.process.stderr.close()
 
     def _emit_all(self, stream: str, lines: list[str]) -> None:
-        for line in lines:
-            self.emit(stream, line)
+        emit_lines(self.emit, stream, lines)
 
     def _stop(self, outcome: str, why: str) -> None:
         self.stopping = outcome

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
@@ -123,15 +124,23 @@ def _run_state(run: StepRun) -> dict:
     }
 
 
+TIMELINE_PAGE = 500
+
+
 @login_required
 def incident_timeline(request, pk: int):
+    """Every event in order with the time since the one before, a page of 500 at a time."""
     incident = get_object_or_404(Incident.objects.select_related("scenario", "opened_by"), pk=pk)
-    entries = list(incident.timeline.select_related("actor", "run").order_by("at", "pk"))
+    ordered = incident.timeline.select_related("actor", "run").order_by("at", "pk")
+    page = Paginator(ordered, TIMELINE_PAGE).get_page(request.GET.get("page"))
+    entries = list(page.object_list)
     previous = incident.opened_at
+    if entries and page.number > 1:
+        previous = ordered.filter(pk__lt=entries[0].pk).values_list("at", flat=True).last()
     for entry in entries:
         entry.since_previous = entry.at - previous
         previous = entry.at
-    context = {"incident": incident, "entries": entries}
+    context = {"incident": incident, "entries": entries, "page": page}
     return render(request, "incidents/incident_timeline.html", context)
 
 

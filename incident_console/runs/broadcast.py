@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import threading
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 log = logging.getLogger(__name__)
@@ -20,15 +22,74 @@ def incident_group(incident_id: int) -> str:
     return f"incident-{incident_id}"
 
 
+class _Publisher:
+    """One event loop per process, in its own thread, sending group messages in order.
+
+    async_to_sync from a worker thread would build an event loop, and with channels-redis a
+    connection pool, for every message; at thousands of messages a second that is most of
+    the cost of streaming.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._queue: asyncio.Queue | None = None
+        self._pid: int | None = None
+
+    def send(self, group: str, message: dict) -> None:
+        loop, queue = self._started()
+        loop.call_soon_threadsafe(queue.put_nowait, (group, message))
+
+    def flush(self, timeout: float = 5.0) -> None:
+        """Wait until everything queued so far has been handed to the channel layer."""
+        loop, queue = self._started()
+        done = threading.Event()
+        loop.call_soon_threadsafe(queue.put_nowait, (None, done))
+        done.wait(timeout)
+
+    def _started(self):
+        with self._lock:
+            if self._loop is None or self._pid != os.getpid():
+                self._pid = os.getpid()
+                self._loop = asyncio.new_event_loop()
+                self._queue = asyncio.Queue()
+                thread = threading.Thread(
+                    target=self._run, args=(self._loop, self._queue), name="broadcast", daemon=True
+                )
+                thread.start()
+            return self._loop, self._queue
+
+    @staticmethod
+    def _run(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue) -> None:
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(_publish_forever(queue))
+
+
+async def _publish_forever(queue: asyncio.Queue) -> None:
+    while True:
+        group, message = await queue.get()
+        if group is None:
+            message.set()
+            continue
+        layer = get_channel_layer()
+        if layer is None:
+            continue
+        try:
+            await layer.group_send(group, message)
+        except Exception:
+            log.warning("broadcast to %s failed; clients will catch up from the database", group)
+
+
+_publisher = _Publisher()
+
+
 def broadcast(group: str, message: dict) -> None:
-    """Send to a group; a failure is logged and swallowed because clients recover from the DB."""
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    try:
-        async_to_sync(layer.group_send)(group, message)
-    except Exception:
-        log.warning("broadcast to %s failed; clients will catch up from the database", group)
+    """Queue a message for a group; a failure is logged, clients recover from the database."""
+    _publisher.send(group, message)
+
+
+def broadcast_flush() -> None:
+    _publisher.flush()
 
 
 def broadcast_output(run_id: int, chunks: list[dict]) -> None:

@@ -36,6 +36,22 @@ def lines_to_chunks(lines: list[tuple[str, str]], first_seq: int) -> list[dict]:
     return chunks
 
 
+def store_chunks(run_id: int, chunks: list[dict]) -> None:
+    """Insert chunks; on PostgreSQL with COPY, several times faster than INSERT for big output."""
+    if connection.vendor != "postgresql":
+        OutputChunk.objects.bulk_create(
+            OutputChunk(run_id=run_id, seq=c["seq"], stream=c["stream"], text=c["text"])
+            for c in chunks
+        )
+        return
+    table = OutputChunk._meta.db_table
+    with connection.cursor() as cursor:
+        raw = cursor.cursor  # psycopg's own cursor, for COPY
+        with raw.copy(f"COPY {table} (run_id, seq, stream, text) FROM STDIN") as copy:
+            for chunk in chunks:
+                copy.write_row((run_id, chunk["seq"], chunk["stream"], chunk["text"]))
+
+
 class OutputRecorder:
     def __init__(
         self,
@@ -66,6 +82,7 @@ class OutputRecorder:
         self.stop_reason: str | None = None
         self._last_emit = time.monotonic()
         self._pending: list[tuple[str, str]] = []
+        self._pending_lines = 0
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._closing = threading.Event()
@@ -94,7 +111,8 @@ class OutputRecorder:
                 return
             self.accepted_bytes += size
             self._pending.append((stream, text))
-            full = len(self._pending) >= self.flush_lines
+            self._pending_lines += text.count("\n") or 1
+            full = self._pending_lines >= self.flush_lines
         if full:
             self._wake.set()
 
@@ -130,9 +148,9 @@ class OutputRecorder:
                 self._wake.wait(self.flush_interval)
                 self._wake.clear()
                 self._check_idle()
-                wrote = self._flush()
+                self._flush()
                 now = time.monotonic()
-                if wrote or now >= next_beat:
+                if now >= next_beat:
                     self._beat()
                     next_beat = now + self.heartbeat_interval
                 if now >= next_cancel_check:
@@ -149,14 +167,11 @@ class OutputRecorder:
 
     def _flush(self) -> bool:
         with self._lock:
-            lines, self._pending = self._pending, []
+            lines, self._pending, self._pending_lines = self._pending, [], 0
         if not lines:
             return False
         chunks = lines_to_chunks(lines, self.last_seq + 1)
-        OutputChunk.objects.bulk_create(
-            OutputChunk(run_id=self.run_id, seq=c["seq"], stream=c["stream"], text=c["text"])
-            for c in chunks
-        )
+        store_chunks(self.run_id, chunks)
         self.last_seq = chunks[-1]["seq"]
         self.bytes += sum(len(c["text"].encode("utf-8", "replace")) for c in chunks)
         broadcast_output(self.run_id, chunks)

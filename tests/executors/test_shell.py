@@ -124,10 +124,19 @@ def test_a_missing_parameter_value_is_a_permanent_error():
     assert error.value.permanent
 
 
-def test_very_long_lines_are_split():
+def test_very_long_lines_are_split_so_no_buffer_grows_without_bound():
+    from executors.lines import LineSplitter
+
+    splitter = LineSplitter(max_line=16384)
+    pieces = splitter.feed(b"a" * 50000)
+    assert [len(piece) for piece in pieces] == [16384, 16384, 16384]
+    assert splitter.flush() == ["a" * 848]
+
+
+def test_a_very_long_line_arrives_whole_and_in_order():
     result, lines = run({"script": "head -c 50000 /dev/zero | tr '\\0' a; echo"}, max_line=16384)
     assert result.status == "succeeded"
-    assert [len(text) for _, text in lines] == [16384, 16384, 16384, 848 + 1]
+    assert text_of(lines, "stdout") == "a" * 50000 + "\n"
 
 
 def test_binary_output_is_shown_as_visible_escapes():

@@ -138,3 +138,18 @@ def test_a_parameter_from_an_earlier_step_is_prefilled_with_its_output(
     )
     page = browser.get(f"/incidents/{incident.pk}/").content.decode()
     assert 'value="postgres/full/ringo_20240115_020000.sql.gz"' in page
+
+
+def test_a_long_timeline_is_paged_with_the_time_between_entries_kept_across_pages(
+    browser, incident
+):
+    from incident_console.incidents.models import TimelineEntry
+
+    TimelineEntry.objects.bulk_create(
+        TimelineEntry(incident=incident, kind="note", message=f"note {i}") for i in range(600)
+    )
+    first = browser.get(f"/incidents/{incident.pk}/timeline/").content.decode()
+    second = browser.get(f"/incidents/{incident.pk}/timeline/?page=2").content.decode()
+    assert "entries 1–500 of 601" in first and "note 498" in first and "note 499" not in first
+    assert "entries 501–601 of 601" in second and "note 599" in second
+    assert "note 498" not in second
