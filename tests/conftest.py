@@ -116,6 +116,28 @@ def incident(make_incident):
     return make_incident()
 
 
+@pytest.fixture
+def make_run(user):
+    """A finished run stored directly, for tests of what is shown about runs."""
+    from incident_console.runs.models import StepRun
+
+    def make(incident, step_id="count", **fields):
+        defaults = {
+            "step_title": step_id,
+            "executor": "shell",
+            "target": "local",
+            "runbook_version": "v",
+            "command": {},
+            "command_display": step_id,
+            "timeout": 5,
+            "status": "succeeded",
+            "created_by": user,
+        }
+        return StepRun.objects.create(incident=incident, step_id=step_id, **{**defaults, **fields})
+
+    return make
+
+
 def celery_process(kind: str, *args: str, log_name: str, env: dict | None = None):
     """Start `celery worker` or `celery beat` on the test database and the Redis broker."""
     db = settings.DATABASES["default"]

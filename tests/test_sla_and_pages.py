@@ -8,7 +8,6 @@ from django.utils import timezone
 
 from incident_console.incidents.models import Incident
 from incident_console.incidents.sla import rto_clock, sla_report
-from incident_console.runs.models import StepRun
 
 pytestmark = pytest.mark.django_db
 
@@ -90,22 +89,10 @@ def test_the_incident_page_offers_only_the_moves_that_make_sense(browser, incide
     assert "Postmortem" in page and 'id="rto-clock"' in page
 
 
-def test_prometheus_metrics_count_incidents_runs_and_durations(incident, user, settings):
+def test_prometheus_metrics_count_incidents_runs_and_durations(incident, make_run, settings):
     now = timezone.now()
-    StepRun.objects.create(
-        incident=incident,
-        step_id="count",
-        step_title="Count",
-        executor="shell",
-        target="local",
-        runbook_version="v",
-        command={},
-        command_display="seq",
-        timeout=5,
-        status="succeeded",
-        created_by=user,
-        started_at=now - timedelta(seconds=3),
-        finished_at=now,
+    make_run(
+        incident, started_at=now - timedelta(seconds=3), finished_at=now, command_display="seq"
     )
     settings.METRICS_TOKEN = ""
     body = Client().get("/metrics").content.decode()

@@ -49,3 +49,15 @@ def require(user, permission: str, what: str) -> None:
     if user is None or not user.is_authenticated or not user.has_perm(permission):
         role = "commander" if permission == COMMAND else "responder"
         raise Forbidden(f"{what} needs the {role} role")
+
+
+def system_user(username: str, role: str):
+    """The console's own actor for what no person did (alert intake, scheduled duties)."""
+    from django.contrib.auth import get_user_model
+
+    user, created = get_user_model().objects.get_or_create(username=username)
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+        role_assign(user, role)
+    return user

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from incident_console.accounts.roles import system_user
 from incident_console.alerts.models import Alert
 from incident_console.incidents.models import Incident, Scenario, TimelineEntry
 from incident_console.incidents.services import incident_open, incident_transition
@@ -146,11 +146,4 @@ def _resolved(alert: Alert, data: dict, summary: dict) -> None:
 
 
 def _alertmanager_user():
-    from incident_console.accounts.roles import role_assign
-
-    user, created = get_user_model().objects.get_or_create(username="alertmanager")
-    if created:
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
-        role_assign(user, "viewer")
-    return user
+    return system_user("alertmanager", "viewer")

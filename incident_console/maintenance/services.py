@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from executors import ExecutorError
 from executors.http import HTTPExecutor
+from incident_console.accounts.roles import system_user
 from incident_console.incidents.models import Incident
 from incident_console.incidents.sla import sla_report
 from incident_console.maintenance.models import MaintenanceRun
@@ -182,14 +182,7 @@ CHECKS = {
 
 
 def maintenance_user():
-    from incident_console.accounts.roles import role_assign
-
-    user, created = get_user_model().objects.get_or_create(username="maintenance")
-    if created:
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
-        role_assign(user, "commander")
-    return user
+    return system_user("maintenance", "commander")
 
 
 def maintenance_run(*, task: str) -> MaintenanceRun:

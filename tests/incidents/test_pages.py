@@ -2,7 +2,7 @@ import pytest
 from django.test import Client
 
 from incident_console.incidents.models import Incident
-from incident_console.runs.models import OutputChunk, StepRun
+from incident_console.runs.models import OutputChunk
 
 pytestmark = pytest.mark.django_db
 
@@ -75,20 +75,8 @@ def test_manual_steps_get_mark_done_and_skip_buttons(browser, make_incident):
     assert page.count('data-action="skip"') == 2
 
 
-def test_the_timeline_page_lists_entries_with_run_output_links(browser, incident, user):
-    run = StepRun.objects.create(
-        incident=incident,
-        step_id="count",
-        step_title="Print numbered lines",
-        executor="shell",
-        target="local",
-        runbook_version="v",
-        command={},
-        command_display="seq 1",
-        timeout=5,
-        status="succeeded",
-        created_by=user,
-    )
+def test_the_timeline_page_lists_entries_with_run_output_links(browser, incident, make_run):
+    run = make_run(incident, step_title="Print numbered lines", command_display="seq 1")
     incident.timeline.create(
         kind="run_finished", message="“Print numbered lines” succeeded", run=run
     )
@@ -97,19 +85,8 @@ def test_the_timeline_page_lists_entries_with_run_output_links(browser, incident
     assert f"/runs/{run.pk}/output.txt" in page
 
 
-def test_the_full_output_is_served_as_text_in_order(browser, incident, user):
-    run = StepRun.objects.create(
-        incident=incident,
-        step_id="count",
-        step_title="Count",
-        executor="shell",
-        target="local",
-        runbook_version="v",
-        command={},
-        command_display="seq 2",
-        timeout=5,
-        created_by=user,
-    )
+def test_the_full_output_is_served_as_text_in_order(browser, incident, make_run):
+    run = make_run(incident, step_title="Count", command_display="seq 2", status="running")
     OutputChunk.objects.create(run=run, seq=2, stream="stdout", text="2\n")
     OutputChunk.objects.create(run=run, seq=1, stream="stdout", text="1\n")
     response = browser.get(f"/runs/{run.pk}/output.txt")
@@ -119,21 +96,14 @@ def test_the_full_output_is_served_as_text_in_order(browser, incident, user):
 
 
 def test_a_parameter_from_an_earlier_step_is_prefilled_with_its_output(
-    browser, make_incident, user
+    browser, make_incident, make_run
 ):
     incident = make_incident("database-down")
-    StepRun.objects.create(
-        incident=incident,
-        step_id="list-backups",
-        step_title="List",
+    make_run(
+        incident,
+        "list-backups",
         executor="s3",
         target="backups-bucket",
-        runbook_version="v",
-        command={},
-        command_display="s3 list",
-        timeout=5,
-        status="succeeded",
-        created_by=user,
         outputs={"latest_key": "postgres/full/ringo_20240115_020000.sql.gz"},
     )
     page = browser.get(f"/incidents/{incident.pk}/").content.decode()
