@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -70,10 +71,14 @@ class PostgresExecutor:
     kind: ClassVar[str] = "postgres"
     ACTIONS = ("check", "query", "row_counts", "backup", "restore")
 
-    def __init__(self, *, target: PostgresTarget, timeout: float, max_rows: int = 500) -> None:
+    def __init__(
+        self, *, target: PostgresTarget, timeout: float, max_rows: int = 500, backups=None
+    ) -> None:
+        """``backups`` is an S3 executor a restore can fetch ``key`` from."""
         self.target = target
         self.timeout = timeout
         self.max_rows = max_rows
+        self.backups = backups
 
     def render(self, step: Mapping[str, Any], params: Mapping[str, Any]) -> Spec:
         action = step.get("action")
@@ -87,7 +92,9 @@ class PostgresExecutor:
         if action == "query":
             require(args, "sql")
             spec["sql"] = args["sql"]
-        if action in ("backup", "restore"):
+        if action == "restore" and args.get("key"):
+            spec["key"] = str(args["key"])
+        elif action in ("backup", "restore"):
             require(args, "file")
             spec["file"] = str(args["file"])
         return spec
@@ -97,7 +104,8 @@ class PostgresExecutor:
         detail = {
             "query": spec.get("sql"),
             "backup": f"pg_dump | gzip > {spec.get('file')}",
-            "restore": f"restore {spec.get('file')} (recreates the database)",
+            "restore": f"restore {spec.get('file') or 's3 ' + str(spec.get('key'))} "
+            "(recreates the database)",
         }
         return f"postgres {spec['action']} on {where}: {detail.get(spec['action'], '')}".rstrip(
             ": "
@@ -203,6 +211,8 @@ class PostgresExecutor:
         return Result("succeeded", 0, outputs={"file": str(path), "bytes": path.stat().st_size})
 
     def _restore(self, spec: Spec, emit: Emit, cancel: Event) -> Result:
+        if spec.get("key"):
+            return self._restore_from_s3(spec, emit, cancel)
         path, database = Path(spec["file"]), spec["database"]
         if not path.is_file():
             emit("stderr", f"{SYSTEM_PREFIX}backup file {path} does not exist\n")
@@ -226,6 +236,21 @@ class PostgresExecutor:
         for line in format_table(["table", "rows"], sorted(counts.items())):
             emit("stdout", line)
         return Result("succeeded", 0, outputs={"tables": len(counts), "rows": sum(counts.values())})
+
+    def _restore_from_s3(self, spec: Spec, emit: Emit, cancel: Event) -> Result:
+        """Download the object next to nothing else (a private temporary directory), restore it,
+        and delete the download."""
+        if self.backups is None:
+            emit("stderr", f"{SYSTEM_PREFIX}this database target names no backups bucket\n")
+            return Result("failed", None, "no backups bucket")
+        with tempfile.TemporaryDirectory(prefix="restore-") as directory:
+            local = str(Path(directory) / "backup.sql.gz")
+            fetch = self.backups.run(
+                {"action": "download", "key": spec["key"], "file": local}, emit, cancel
+            )
+            if fetch.status != "succeeded":
+                return fetch
+            return self._restore({**spec, "key": None, "file": local}, emit, cancel)
 
     def _recreate(self, database: str, emit: Emit) -> None:
         with self.connect("postgres", autocommit=True) as conn:

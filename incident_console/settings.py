@@ -322,4 +322,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # The embedded housekeeping tick would log a line every few seconds.
+    "loggers": {"celery.app.trace": {"level": "WARNING"}} if EMBEDDED else {},
 }

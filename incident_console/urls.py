@@ -16,6 +16,7 @@ from incident_console.incidents.api import (
 )
 from incident_console.incidents.import_views import runbook_import
 from incident_console.maintenance import views as maintenance_views
+from incident_console.maintenance.api import maintenance_run_now, maintenance_runs
 from incident_console.prometheus import prometheus_metrics
 from incident_console.runs.api import StepRunViewSet
 
@@ -41,6 +42,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/health/", health, name="health"),
     path("api/alerts/alertmanager/", alertmanager_webhook, name="alertmanager-webhook"),
+    path("api/maintenance/runs/", maintenance_runs, name="maintenance-runs"),
+    path("api/maintenance/<str:task>/run/", maintenance_run_now, name="maintenance-run-now"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "api/docs/",

@@ -41,6 +41,7 @@ class Target(BaseModel):
     # postgres
     dbname: str | None = None
     sslmode: str = "prefer"
+    backups: str | None = Field(default=None, description="an s3 target restores can fetch from")
     # s3
     bucket: str | None = None
     endpoint_url: str | None = None

@@ -90,16 +90,23 @@ def build_executor(
     if kind == "manual":
         return BuiltExecutor(ManualExecutor())
     spec = target_for(kind, target)
-    secrets = (
-        {name: resolve_credential(ref) for name, ref in spec.credentials.items()} if resolve else {}
-    )
+    secrets = _credentials(spec, resolve)
     builder = _BUILDERS.get(kind)
     if builder is None:
         raise ExecutorError(f"unknown executor {kind!r}", permanent=True)
-    return BuiltExecutor(builder(spec, secrets, timeout), [v for v in secrets.values() if v])
+    return BuiltExecutor(
+        builder(spec, secrets, timeout, resolve), [v for v in secrets.values() if v]
+    )
 
 
-def _shell(target: Target, secrets: dict, timeout: int) -> ShellExecutor:
+def _credentials(target: Target, resolve: bool) -> dict[str, str]:
+    """Resolved credential values, or none when the executor is built only to render a step."""
+    if not resolve:
+        return {}
+    return {name: resolve_credential(ref) for name, ref in target.credentials.items()}
+
+
+def _shell(target: Target, secrets: dict, timeout: int, resolve: bool = True) -> ShellExecutor:
     return ShellExecutor(timeout=timeout, kill_grace=settings.STEP_KILL_GRACE)
 
 
@@ -115,13 +122,15 @@ def _ssh_target(target: Target, secrets: dict) -> SSHTarget:
     )
 
 
-def _ssh(target: Target, secrets: dict, timeout: int) -> SSHExecutor:
+def _ssh(target: Target, secrets: dict, timeout: int, resolve: bool = True) -> SSHExecutor:
     return SSHExecutor(
         target=_ssh_target(target, secrets), timeout=timeout, kill_grace=settings.STEP_KILL_GRACE
     )
 
 
-def _postgres(target: Target, secrets: dict, timeout: int) -> PostgresExecutor:
+def _postgres(
+    target: Target, secrets: dict, timeout: int, resolve: bool = True
+) -> PostgresExecutor:
     pg = PostgresTarget(
         host=target.host,
         port=target.port or 5432,
@@ -130,10 +139,20 @@ def _postgres(target: Target, secrets: dict, timeout: int) -> PostgresExecutor:
         password=secrets.get("password"),
         sslmode=target.sslmode,
     )
-    return PostgresExecutor(target=pg, timeout=timeout)
+    backups = None
+    if target.backups:
+        bucket = targets().get(target.backups)
+        if bucket is None or bucket.kind != "s3":
+            raise ExecutorError(
+                f"backups target {target.backups!r} is not an s3 target", permanent=True
+            )
+        bucket_secrets = _credentials(bucket, resolve)
+        secrets.update({f"backups_{k}": v for k, v in bucket_secrets.items()})
+        backups = _s3(bucket, bucket_secrets, timeout)
+    return PostgresExecutor(target=pg, timeout=timeout, backups=backups)
 
 
-def _s3(target: Target, secrets: dict, timeout: int) -> S3Executor:
+def _s3(target: Target, secrets: dict, timeout: int, resolve: bool = True) -> S3Executor:
     s3 = S3Target(
         bucket=target.bucket,
         endpoint_url=target.endpoint_url,
@@ -144,16 +163,16 @@ def _s3(target: Target, secrets: dict, timeout: int) -> S3Executor:
     return S3Executor(target=s3, timeout=timeout)
 
 
-def _http(target: Target, secrets: dict, timeout: int) -> HTTPExecutor:
+def _http(target: Target, secrets: dict, timeout: int, resolve: bool = True) -> HTTPExecutor:
     headers = {"Authorization": f"Bearer {secrets['token']}"} if secrets.get("token") else {}
     return HTTPExecutor(timeout=timeout, base_url=target.base_url, headers=headers)
 
 
-def _docker(target: Target, secrets: dict, timeout: int) -> DockerExecutor:
+def _docker(target: Target, secrets: dict, timeout: int, resolve: bool = True) -> DockerExecutor:
     remote = None
     if target.via:
         via = targets()[target.via]
-        via_secrets = {name: resolve_credential(ref) for name, ref in via.credentials.items()}
+        via_secrets = _credentials(via, resolve)
         secrets.update({f"via_{k}": v for k, v in via_secrets.items()})
         remote = lambda: _ssh(via, via_secrets, timeout)  # noqa: E731
     return DockerExecutor(

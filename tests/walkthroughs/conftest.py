@@ -173,6 +173,7 @@ def world(
             "port": 5432,
             "dbname": database,
             "user": "postgres",
+            "backups": "backups-bucket",
         },
         "api": {"kind": "http", "base_url": api_server},
         "api-lb": {"kind": "http", "base_url": api_server},

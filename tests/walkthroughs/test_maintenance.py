@@ -71,3 +71,23 @@ def test_the_schedules_are_periodic_tasks_editable_in_the_admin():
 
     names = set(PeriodicTask.objects.filter(task="maintenance.run").values_list("name", flat=True))
     assert {"maintenance: backups", "maintenance: test_restore", "maintenance: dr_drill"} <= names
+
+
+def test_duties_run_and_are_listed_through_the_api(
+    world, api_client, make_api_client, responder, monkeypatch
+):
+    import time
+
+    from incident_console.runs import dispatch
+
+    # The task body runs here, in this process, where the loopback targets are configured.
+    monkeypatch.setattr(dispatch, "enqueue_task", lambda task, *args, **kw: task.apply(args=args))
+    assert make_api_client(responder).post("/api/maintenance/retention/run/").status_code == 403
+    assert api_client.post("/api/maintenance/nonsense/run/").status_code == 404
+    assert api_client.post("/api/maintenance/retention/run/").status_code == 202
+    for _ in range(100):
+        if MaintenanceRun.objects.filter(task="retention").exclude(status="running").exists():
+            break
+        time.sleep(0.1)
+    runs = api_client.get("/api/maintenance/runs/").json()
+    assert runs[0]["task"] == "retention" and runs[0]["status"] == "passed"

@@ -321,3 +321,25 @@ def test_credentials_never_reach_output_stored_or_streamed(world, make_incident,
     assert "Bearer ********" in text
     assert S3_SECRET not in text
     assert S3_SECRET not in str(list(incident.timeline.values_list("message", "data")))
+
+
+def test_a_restore_can_fetch_its_backup_straight_from_s3(world):
+    import threading
+
+    from incident_console.runs.executors import build_executor
+
+    drop_orders(world.database)
+    built = build_executor("postgres", timeout=120, target="prod-db")
+    spec = built.executor.render(
+        {
+            "action": "restore",
+            "args": {"key": "postgres/full/latest.sql.gz", "database": world.database},
+        },
+        {},
+    )
+    lines = []
+    result = built.executor.run(spec, lambda stream, text: lines.append(text), threading.Event())
+    assert result.status == "succeeded", "".join(lines)
+    assert "downloaded 100%" in "".join(lines)
+    assert world.rows("orders") == 120
+    assert "restore s3 postgres/full/latest.sql.gz" in built.executor.describe(spec)
