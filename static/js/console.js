@@ -45,6 +45,7 @@
     this.pre = card.querySelector("[data-role=output]");
     this.pre.textContent = "";
     this.lastSeq = 0;
+    this.firstSeq = null;   // oldest chunk still in the DOM
     this.lines = 0;
     this.hidden = 0;
     this.finished = false;
@@ -80,10 +81,8 @@
     if (chunk.seq <= this.lastSeq) { return; }
     this.lastSeq = chunk.seq;
     var follow = this.pre.scrollTop + this.pre.clientHeight >= this.pre.scrollHeight - 8;
-    var span = document.createElement("span");
-    span.className = chunk.stream;
-    span.textContent = chunk.text;
-    span.dataset.lines = (chunk.text.match(/\n/g) || []).length || 1;
+    var span = chunkSpan(chunk);
+    if (this.firstSeq === null) { this.firstSeq = chunk.seq; }
     this.pre.appendChild(span);
     this.lines += Number(span.dataset.lines);
     this.trim();
@@ -91,11 +90,14 @@
   };
 
   OutputPane.prototype.trim = function () {
-    while (this.lines > MAX_LINES && this.pre.firstChild && this.pre.childNodes.length > 1) {
+    // The newest chunk always stays, however long it is (a chunk is at most 64 KiB).
+    while (this.lines > MAX_LINES && this.pre.childNodes.length > (this.notice ? 2 : 1)) {
       var first = this.pre.firstChild;
       if (first === this.notice) { first = first.nextSibling; }
       var count = Number(first.dataset.lines || 0);
+      var next = first.nextSibling;
       this.pre.removeChild(first);
+      this.firstSeq = next ? Number(next.dataset.seq) : null;
       this.lines -= count;
       this.hidden += count;
     }
@@ -103,13 +105,46 @@
       if (!this.notice) {
         this.notice = document.createElement("a");
         this.notice.className = "hidden-lines";
-        this.notice.href = "/runs/" + this.runId + "/output.txt";
-        this.notice.target = "_blank";
+        this.notice.href = "#";
+        this.notice.dataset.action = "load-earlier";
         this.pre.insertBefore(this.notice, this.pre.firstChild);
       }
-      this.notice.textContent = "… " + this.hidden + " earlier lines not shown here: open the full output\n";
+      this.notice.textContent = "… " + this.hidden + " earlier lines not shown: load earlier\n";
     }
   };
+
+  // Earlier output comes back from the database on demand, a page at a time; the live tail
+  // keeps trimming so the DOM stays bounded.
+  OutputPane.prototype.loadEarlier = function () {
+    var self = this;
+    var before = this.firstSeq || 1;
+    var after = Math.max(0, before - 1 - 50);
+    var url = "/api/runs/" + this.runId + "/output/?after=" + after + "&limit=" + (before - 1 - after);
+    if (before <= 1) { return; }
+    api("GET", url).then(function (page) {
+      var anchor = self.notice ? self.notice.nextSibling : self.pre.firstChild;
+      page.chunks.forEach(function (chunk) {
+        if (chunk.seq >= before) { return; }
+        var span = chunkSpan(chunk);
+        self.pre.insertBefore(span, anchor);
+        self.hidden = Math.max(0, self.hidden - Number(span.dataset.lines));
+      });
+      self.firstSeq = after + 1;
+      if (self.notice) {
+        self.notice.textContent = self.firstSeq > 1
+          ? "… " + self.hidden + " earlier lines not shown: load earlier\n" : "";
+      }
+    });
+  };
+
+  function chunkSpan(chunk) {
+    var span = document.createElement("span");
+    span.className = chunk.stream;
+    span.textContent = chunk.text;
+    span.dataset.seq = chunk.seq;
+    span.dataset.lines = (chunk.text.match(/\n/g) || []).length || 1;
+    return span;
+  }
 
   OutputPane.prototype.status = function (status, exitCode) {
     setStepStatus(this.card, status, exitCode);
@@ -243,6 +278,10 @@
       }
       if (action === "confirm-cancel") { hideConfirm(card); }
       if (action === "approve") { approveRun(card); }
+      if (action === "load-earlier") {
+        event.preventDefault();
+        if (panes[card.dataset.step]) { panes[card.dataset.step].loadEarlier(); }
+      }
       if (action === "done") { completeStep(card, "done"); }
       if (action === "skip") { completeStep(card, "skipped"); }
       if (action === "cancel") { cancelRun(card); }

@@ -173,3 +173,25 @@ def test_the_review_sla_and_maintenance_pages_render(new_page, screenshot):
     page.goto("/maintenance/")
     expect(page.locator("h1")).to_have_text("Scheduled maintenance")
     assert page.errors == []
+
+
+def test_a_huge_output_keeps_the_page_bounded_and_earlier_lines_load_on_demand(new_page):
+    page = new_page()
+    open_incident(page, "Test drill", "drill: huge output")
+    page.fill("#step-count input[name=lines]", "60000")
+    page.click("#step-count [data-action=run]")
+    page.wait_for_selector("#step-count.run-succeeded", timeout=30000)
+    output = page.locator("#step-count [data-role=output]")
+    expect(output).to_contain_text("line 60000\n")
+    shown = page.evaluate(
+        "document.querySelector('#step-count [data-role=output]').textContent.split('\\n').length"
+    )
+    assert shown < 20000, "the DOM keeps a bounded number of lines"
+    notice = page.locator("#step-count [data-action=load-earlier]")
+    expect(notice).to_contain_text("earlier lines not shown")
+    spans = page.locator("#step-count [data-role=output] span")
+    before = spans.count()
+    notice.click()
+    expect(spans.nth(before)).to_be_attached()
+    expect(output).to_contain_text("line 1\n")
+    assert page.errors == []
