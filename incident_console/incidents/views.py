@@ -127,6 +127,19 @@ def _run_state(run: StepRun) -> dict:
 TIMELINE_PAGE = 500
 
 
+def _gap(delta) -> str:
+    """+0.2 s, +45 s, +3 min 12 s, +2 h 05 min: the time since the entry before."""
+    seconds = delta.total_seconds()
+    if seconds < 10:
+        return f"+{seconds:.1f} s"
+    if seconds < 60:
+        return f"+{seconds:.0f} s"
+    minutes, rest = divmod(int(seconds), 60)
+    if minutes < 60:
+        return f"+{minutes} min {rest:02d} s"
+    return f"+{minutes // 60} h {minutes % 60:02d} min"
+
+
 @login_required
 def incident_timeline(request, pk: int):
     """Every event in order with the time since the one before, a page of 500 at a time."""
@@ -138,7 +151,7 @@ def incident_timeline(request, pk: int):
     if entries and page.number > 1:
         previous = ordered.filter(pk__lt=entries[0].pk).values_list("at", flat=True).last()
     for entry in entries:
-        entry.since_previous = entry.at - previous
+        entry.since_previous = _gap(entry.at - previous)
         previous = entry.at
     context = {"incident": incident, "entries": entries, "page": page}
     return render(request, "incidents/incident_timeline.html", context)

@@ -123,3 +123,15 @@ def test_a_long_timeline_is_paged_with_the_time_between_entries_kept_across_page
     assert "entries 1–500 of 601" in first and "note 498" in first and "note 499" not in first
     assert "entries 501–601 of 601" in second and "note 599" in second
     assert "note 498" not in second
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(0.2, "+0.2 s"), (45, "+45 s"), (192, "+3 min 12 s"), (7500, "+2 h 05 min")],
+)
+def test_the_time_between_timeline_entries_reads_like_a_person_would_say_it(seconds, text):
+    from datetime import timedelta
+
+    from incident_console.incidents.views import _gap
+
+    assert _gap(timedelta(seconds=seconds)) == text
