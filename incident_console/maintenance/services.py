@@ -31,11 +31,15 @@ class Check:
 
 
 def _execute(kind: str, target: str, step: dict, lines: list[str]):
-    built = build_executor(kind, timeout=300, target=target)
-    spec = built.executor.render(step, {})
-    lines.append(f"$ {built.executor.describe(spec)}")
+    return _run(build_executor(kind, timeout=300, target=target).executor, step, lines)
+
+
+def _run(executor, step: dict, lines: list[str]):
+    """Run one step of a duty, its command and output becoming lines of the duty's record."""
+    spec = executor.render(step, {})
+    lines.append(f"$ {executor.describe(spec)}")
     emitted: list[str] = []
-    result = built.executor.run(spec, lambda stream, text: emitted.append(text), threading.Event())
+    result = executor.run(spec, lambda stream, text: emitted.append(text), threading.Event())
     lines.extend(text.rstrip("\n") for text in emitted)
     return result
 
@@ -80,14 +84,7 @@ def alerts_check(lines: list[str]) -> bool:
     healthy = True
     if settings.ALERTMANAGER_URL:
         step = {"args": {"url": f"{settings.ALERTMANAGER_URL.rstrip('/')}/-/healthy"}}
-        executor = HTTPExecutor(timeout=15)
-        spec = executor.render(step, {})
-        emitted: list[str] = []
-        healthy = (
-            executor.run(spec, lambda s, t: emitted.append(t), threading.Event()).status
-            == "succeeded"
-        )
-        lines.extend(t.rstrip("\n") for t in emitted)
+        healthy = _run(HTTPExecutor(timeout=15), step, lines).status == "succeeded"
     else:
         lines.append("ALERTMANAGER_URL is not set: Alertmanager itself was not checked")
     return healthy and not orphans.exists()

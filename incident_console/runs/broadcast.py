@@ -40,13 +40,6 @@ class _Publisher:
         loop, queue = self._started()
         loop.call_soon_threadsafe(queue.put_nowait, (group, message))
 
-    def flush(self, timeout: float = 5.0) -> None:
-        """Wait until everything queued so far has been handed to the channel layer."""
-        loop, queue = self._started()
-        done = threading.Event()
-        loop.call_soon_threadsafe(queue.put_nowait, (None, done))
-        done.wait(timeout)
-
     def _started(self):
         with self._lock:
             if self._loop is None or self._pid != os.getpid():
@@ -68,9 +61,6 @@ class _Publisher:
 async def _publish_forever(queue: asyncio.Queue) -> None:
     while True:
         group, message = await queue.get()
-        if group is None:
-            message.set()
-            continue
         layer = get_channel_layer()
         if layer is None:
             continue
@@ -86,10 +76,6 @@ _publisher = _Publisher()
 def broadcast(group: str, message: dict) -> None:
     """Queue a message for a group; a failure is logged, clients recover from the database."""
     _publisher.send(group, message)
-
-
-def broadcast_flush() -> None:
-    _publisher.flush()
 
 
 def broadcast_output(run_id: int, chunks: list[dict]) -> None:

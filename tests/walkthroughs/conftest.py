@@ -232,6 +232,12 @@ def walk(incident, user, params: dict[str, dict] | None = None) -> dict[str, obj
     return runs
 
 
+def run_one(incident, user, step_id: str, **params):
+    """Start one (non-destructive) step and execute it here; return the finished run."""
+    run = services.step_run_start(incident=incident, step_id=step_id, actor=user, params=params)
+    return services.step_run_execute(run_id=run.pk, task_id=run.task_id)
+
+
 def second_commander():
     from django.contrib.auth import get_user_model
 

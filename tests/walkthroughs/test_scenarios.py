@@ -14,6 +14,7 @@ from tests.walkthroughs.conftest import (
     assert_all_succeeded,
     assert_timeline_complete,
     output,
+    run_one,
     walk,
 )
 
@@ -127,16 +128,8 @@ def test_api_down_checks_every_instance_then_restarts_and_rolls_back(world, make
 
 
 def test_an_unhealthy_instance_fails_its_step_with_the_answer(world, make_incident, user):
-    from incident_console.runs import services
-
     incident = make_incident("api-down")
-    run = services.step_run_start(
-        incident=incident,
-        step_id="check-api1",
-        actor=user,
-        params={"health_url": f"{world.http_url}/broken/api/health/"},
-    )
-    run = services.step_run_execute(run_id=run.pk, task_id=run.task_id)
+    run = run_one(incident, user, "check-api1", health_url=f"{world.http_url}/broken/api/health/")
     assert (run.status, run.exit_code) == ("failed", 22)
     assert "database unavailable" in output(run)
 
@@ -288,18 +281,16 @@ def test_pitr_procedure_checks_the_archive_and_the_target_time(world, make_incid
 
 
 def test_pitr_refuses_a_target_time_outside_the_archive(world, make_incident, user):
-    from incident_console.runs import services
-
     wal = world.tmp / "wal"
     aged(wal / "0001", 1)
     incident = make_incident("pitr")
-    run = services.step_run_start(
-        incident=incident,
-        step_id="target-within-archive",
-        actor=user,
-        params={"wal_dir": str(wal), "target_time": "2020-01-01T00:00:00Z"},
+    run = run_one(
+        incident,
+        user,
+        "target-within-archive",
+        wal_dir=str(wal),
+        target_time="2020-01-01T00:00:00Z",
     )
-    run = services.step_run_execute(run_id=run.pk, task_id=run.task_id)
     assert run.status == "failed"
     assert "is outside the archive" in output(run)
 
@@ -307,16 +298,11 @@ def test_pitr_refuses_a_target_time_outside_the_archive(world, make_incident, us
 def test_credentials_never_reach_output_stored_or_streamed(world, make_incident, user, settings):
     import yaml
 
-    from incident_console.runs import services
-
     targets = yaml.safe_load(Path(settings.TARGETS_FILE).read_text())
     targets["targets"]["api"]["credentials"] = {"token": "env:WALK_S3_SECRET"}
     Path(settings.TARGETS_FILE).write_text(yaml.safe_dump(targets))
     incident = make_incident("database-down")
-    run = services.step_run_start(
-        incident=incident, step_id="check-api-health", actor=user, params={}
-    )
-    run = services.step_run_execute(run_id=run.pk, task_id=run.task_id)
+    run = run_one(incident, user, "check-api-health")
     text = output(run)
     assert "Bearer ********" in text
     assert S3_SECRET not in text
