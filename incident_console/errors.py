@@ -44,3 +44,10 @@ class Forbidden(ServiceError):
 class ConfirmationRequired(ServiceError):
     status_code = 400
     code = "confirmation_required"
+
+
+class PreviewOutdated(ServiceError):
+    """What would run is not what the person reviewed: show them the fresh preview instead."""
+
+    status_code = 409
+    code = "preview_outdated"

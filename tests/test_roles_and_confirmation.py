@@ -43,7 +43,10 @@ def test_a_viewer_reads_everything_but_changes_nothing(make_api_client, viewer, 
 def test_a_responder_runs_safe_steps_but_not_destructive_ones(make_api_client, responder, incident):
     client = make_api_client(responder)
     assert client.post(run_url(incident, "count"), {}, format="json").status_code == 202
-    response = client.post(run_url(incident, "wipe"), {"confirm": "local"}, format="json")
+    digest = preview(client, incident, "wipe")["digest"]
+    response = client.post(
+        run_url(incident, "wipe"), {"confirm": "local", "digest": digest}, format="json"
+    )
     assert response.status_code == 403
     assert "commander" in response.json()["detail"]
     assert StepRun.objects.filter(step_id="wipe").count() == 0
@@ -64,7 +67,7 @@ def test_a_destructive_step_shows_its_command_and_target_until_the_target_is_typ
     assert not StepRun.objects.exists()
     right = api_client.post(
         run_url(incident, "wipe"),
-        {"params": {"dir": "/srv/old"}, "confirm": "local"},
+        {"params": {"dir": "/srv/old"}, "confirm": "local", "digest": body["digest"]},
         format="json",
     )
     assert right.status_code == 202
@@ -77,10 +80,13 @@ def test_the_preview_renders_the_exact_command_and_creates_nothing(api_client, i
         format="json",
     )
     assert response.status_code == 200
-    assert response.json() == {
+    body = response.json()
+    assert len(body.pop("digest")) == 64
+    assert body == {
         "step_id": "echo",
         "command": "echo 'a b'",
         "target": "local",
+        "host": {"name": "local", "kind": "local"},
         "executor": "shell",
         "destructive": False,
         "requires_approval": False,
@@ -94,8 +100,23 @@ def restore_incident(make_incident):
     return make_incident("database-down")
 
 
+def preview(client, incident, step_id, params=None):
+    url = f"/api/incidents/{incident.pk}/steps/{step_id}/preview/"
+    response = client.post(url, {"params": params or {}}, format="json")
+    assert response.status_code == 200, response.json()
+    return response.json()
+
+
 def request_restore(client, incident):
-    return client.post(run_url(incident, "restore-backup"), {"confirm": "prod-db"}, format="json")
+    digest = preview(client, incident, "restore-backup")["digest"]
+    return client.post(
+        run_url(incident, "restore-backup"), {"confirm": "prod-db", "digest": digest}, format="json"
+    )
+
+
+def approve(client, run_id):
+    digest = client.get(f"/api/runs/{run_id}/").json()["digest"]
+    return client.post(f"/api/runs/{run_id}/approve/", {"digest": digest}, format="json")
 
 
 def test_a_step_that_needs_approval_waits_for_a_second_commander(
@@ -104,20 +125,20 @@ def test_a_step_that_needs_approval_waits_for_a_second_commander(
     response = request_restore(api_client, restore_incident)
     assert response.status_code == 202 and response.json()["status"] == "awaiting_approval"
     run_id = response.json()["run"]
-    own = api_client.post(f"/api/runs/{run_id}/approve/")
+    own = approve(api_client, run_id)
     assert own.status_code == 403
     assert own.json()["detail"] == "a second person must approve this run"
-    approved = make_api_client(second_commander).post(f"/api/runs/{run_id}/approve/")
+    approved = approve(make_api_client(second_commander), run_id)
     assert approved.status_code == 200
     assert (approved.json()["status"], approved.json()["approved_by"]) == ("queued", "carol")
     entry = restore_incident.timeline.get(kind="run_approved")
     assert entry.actor == second_commander and "Approved" in entry.message
-    assert make_api_client(second_commander).post(f"/api/runs/{run_id}/approve/").status_code == 409
+    assert approve(make_api_client(second_commander), run_id).status_code == 409
 
 
 def test_a_responder_cannot_approve(api_client, make_api_client, responder, restore_incident):
     run_id = request_restore(api_client, restore_incident).json()["run"]
-    assert make_api_client(responder).post(f"/api/runs/{run_id}/approve/").status_code == 403
+    assert approve(make_api_client(responder), run_id).status_code == 403
 
 
 def test_a_run_awaiting_approval_blocks_a_second_request_and_can_be_cancelled(

@@ -125,6 +125,7 @@ class IncidentViewSet(
             actor=request.user,
             params=data["params"],
             confirm=data["confirm"],
+            digest=data["digest"],
         )
         return Response({"run": run.pk, "status": run.status}, status=status.HTTP_202_ACCEPTED)
 

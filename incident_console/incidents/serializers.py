@@ -115,12 +115,23 @@ class StepRunRequestSerializer(serializers.Serializer):
         allow_null=True,
         help_text="For a destructive step: the name of its target, typed by the person.",
     )
+    digest = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default=None,
+        allow_null=True,
+        max_length=64,
+        help_text="The digest of the preview the person reviewed; required for a destructive "
+        "step, and checked for any step that sends it.",
+    )
 
 
 class StepPreviewSerializer(serializers.Serializer):
     step_id = serializers.CharField()
     command = serializers.CharField()
     target = serializers.CharField()
+    host = serializers.DictField(help_text="Where the target points, without credentials.")
+    digest = serializers.CharField(help_text="Send it back with the run request.")
     executor = serializers.CharField()
     destructive = serializers.BooleanField()
     requires_approval = serializers.BooleanField()

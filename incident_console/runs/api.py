@@ -9,7 +9,11 @@ from rest_framework.response import Response
 from incident_console.runs import services
 from incident_console.runs.models import StepRun
 from incident_console.runs.queries import PAGE_SIZE, chunks_after
-from incident_console.runs.serializers import OutputPageSerializer, StepRunSerializer
+from incident_console.runs.serializers import (
+    ApproveSerializer,
+    OutputPageSerializer,
+    StepRunSerializer,
+)
 
 
 class StepRunViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -40,10 +44,14 @@ class StepRunViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
             }
         )
 
-    @extend_schema(request=None, responses=StepRunSerializer)
+    @extend_schema(request=ApproveSerializer, responses=StepRunSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        run = services.step_run_approve(run=self.get_object(), actor=request.user)
+        serializer = ApproveSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        run = services.step_run_approve(
+            run=self.get_object(), actor=request.user, digest=serializer.validated_data["digest"]
+        )
         return Response(StepRunSerializer(run).data)
 
     @extend_schema(request=None, responses=StepRunSerializer)

@@ -64,6 +64,20 @@ def target_for(executor_kind: str, name: str) -> Target:
     return target
 
 
+def target_address(name: str) -> dict:
+    """Where a target points (host, port, database, bucket, URL …), without its credentials."""
+    target = targets().get(name)
+    if target is None:
+        return {"name": name}
+    address = target.model_dump(exclude={"credentials", "description"}, exclude_defaults=True)
+    via = targets().get(target.via) if target.via else None
+    if via is not None:
+        address["via"] = via.model_dump(
+            exclude={"credentials", "description"}, exclude_defaults=True
+        )
+    return address
+
+
 def resolve_credential(reference: str) -> str:
     scheme, _, rest = reference.partition(":")
     if scheme == "env":

@@ -32,6 +32,11 @@ class StepRun(models.Model):
     params = models.JSONField(default=dict)
     command = models.JSONField(help_text="The rendered command the executor receives.")
     command_display = models.TextField()
+    digest = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="A hash of everything that decides what runs: what a confirmation binds.",
+    )
     timeout = models.PositiveIntegerField()
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
     exit_code = models.IntegerField(null=True, blank=True)

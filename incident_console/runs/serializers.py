@@ -20,6 +20,7 @@ class StepRunSerializer(serializers.ModelSerializer):
             "runbook_version",
             "params",
             "command",
+            "digest",
             "status",
             "exit_code",
             "detail",
@@ -47,3 +48,9 @@ class OutputPageSerializer(serializers.Serializer):
     status = serializers.CharField()
     last_seq = serializers.IntegerField()
     more = serializers.BooleanField()
+
+
+class ApproveSerializer(serializers.Serializer):
+    digest = serializers.CharField(
+        max_length=64, help_text="The digest of the run the approver was shown."
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import socket
 import threading
@@ -24,13 +26,14 @@ from incident_console.errors import (
     Forbidden,
     InvalidInput,
     NotFound,
+    PreviewOutdated,
 )
 from incident_console.incidents.models import Incident, TimelineEntry
 from incident_console.incidents.timeline import timeline_add
 from incident_console.notifications.escalation import escalations_on_step_failed
 from incident_console.runs.broadcast import broadcast_run_status
 from incident_console.runs.dispatch import enqueue_run
-from incident_console.runs.executors import build_executor
+from incident_console.runs.executors import build_executor, target_address
 from incident_console.runs.models import OutputChunk, StepRun
 from incident_console.runs.output import OutputRecorder, lines_to_chunks
 from runbooks.schema import Step
@@ -95,21 +98,40 @@ class RenderedStep:
     spec: dict[str, Any]
     display: str
     timeout: int
+    host: dict[str, Any]
+    digest: str
 
     def preview(self) -> dict[str, Any]:
         return {
             "step_id": self.step.id,
             "command": self.display,
             "target": self.step.target,
+            "host": self.host,
             "executor": self.step.executor,
             "destructive": self.step.destructive,
             "requires_approval": self.step.requires_approval,
             "params": self.values,
+            "digest": self.digest,
         }
 
 
-def _render(incident: Incident, step: Step, params: Any) -> RenderedStep:
-    values = step_params_validate(step, params, step_params_suggested(incident, step))
+def run_digest(*, step: Step, host: dict, spec: dict, values: dict, version: str) -> str:
+    """A hash of everything that decides what runs, so a confirmation binds to what was seen."""
+    decisive = {
+        "executor": step.executor,
+        "target": step.target,
+        "host": host,
+        "spec": spec,
+        "params": values,
+        "runbook_version": version,
+    }
+    canonical = json.dumps(decisive, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _render(incident: Incident, step: Step, params: Any, *, suggest: bool = True) -> RenderedStep:
+    suggested = step_params_suggested(incident, step) if suggest else None
+    values = step_params_validate(step, params, suggested)
     timeout = min(step.timeout or settings.STEP_TIMEOUT_DEFAULT, settings.STEP_TIMEOUT_MAX)
     try:
         executor = build_executor(
@@ -118,7 +140,11 @@ def _render(incident: Incident, step: Step, params: Any) -> RenderedStep:
         spec = executor.render(step.model_dump(), values)
     except ExecutorError as exc:
         raise InvalidInput(str(exc)) from None
-    return RenderedStep(step, values, spec, executor.describe(spec), timeout)
+    host = target_address(step.target)
+    digest = run_digest(
+        step=step, host=host, spec=spec, values=values, version=incident.scenario.version
+    )
+    return RenderedStep(step, values, spec, executor.describe(spec), timeout, host, digest)
 
 
 def step_run_preview(*, incident: Incident, step_id: str, actor, params: Any) -> RenderedStep:
@@ -141,12 +167,15 @@ def step_run_start(
     actor,
     params: Any,
     confirm: str | None = None,
+    digest: str | None = None,
     dispatch: bool = True,
 ) -> StepRun:
     """Queue one run of an automated step.  A step already queued or running is refused.
 
-    A destructive step needs the commander role and ``confirm`` equal to its target's name; a
-    step that requires approval waits for a second commander.
+    A destructive step needs the commander role, ``confirm`` equal to its target's name and
+    ``digest`` equal to the one its preview showed: what runs is exactly what was reviewed.  Any
+    step given a digest is held to it.  A step that requires approval waits for a second
+    commander, who approves the same digest.
     """
     require(actor, RESPOND, "running a step")
     step = _automated_step(incident, step_id)
@@ -158,16 +187,18 @@ def step_run_start(
                 f"this step changes {step.target}: type the target's name to confirm",
                 **rendered.preview(),
             )
+    if (step.destructive or digest) and digest != rendered.digest:
+        raise PreviewOutdated(
+            "what would run differs from the preview you confirmed: review it again",
+            **rendered.preview(),
+        )
     waiting = step.requires_approval
     verb = "Asked for approval to run" if waiting else "Queued"
     run = _create_run(
         incident=incident,
         step=step,
         actor=actor,
-        values=rendered.values,
-        spec=rendered.spec,
-        display=rendered.display,
-        timeout=rendered.timeout,
+        rendered=rendered,
         timeline={
             "kind": TimelineEntry.Kind.RUN_QUEUED,
             "message": f"{verb} “{step.title}” on {step.target}: {rendered.display}",
@@ -182,16 +213,36 @@ def step_run_start(
     return run
 
 
-def step_run_approve(*, run: StepRun, actor) -> StepRun:
-    """A second commander lets a run that needs approval go ahead."""
+def step_run_approve(*, run: StepRun, actor, digest: str | None) -> StepRun:
+    """A second commander lets a run that needs approval go ahead, exactly as it was shown.
+
+    Everything starting checks is checked again (the incident still open, the step still in
+    its scenario, the approver's role), and the run's command re-rendered: when the runbook or
+    the target changed since the request, or ``digest`` is not the run's, nothing runs.
+    """
     require(actor, COMMAND, "approving a run")
     if run.created_by_id == actor.pk:
         raise Forbidden("a second person must approve this run")
+    incident = Incident.objects.select_related("scenario").get(pk=run.incident_id)
+    step = _automated_step(incident, run.step_id)
+    rendered = _render(incident, step, run.params, suggest=False)
+    if rendered.digest != run.digest:
+        raise Conflict(
+            "the step or its target changed since this run was requested: cancel it and "
+            "request it again"
+        )
+    if digest != run.digest:
+        raise PreviewOutdated(
+            "this is not the command you were shown: review it again", **rendered.preview()
+        )
     with transaction.atomic():
         approved = StepRun.objects.filter(
-            pk=run.pk, status=StepRun.Status.AWAITING_APPROVAL
+            pk=run.pk,
+            status=StepRun.Status.AWAITING_APPROVAL,
+            incident__status__in=Incident.ACTIVE_STATUSES,
         ).update(status=StepRun.Status.QUEUED, approved_by=actor)
         if approved != 1:
+            run.refresh_from_db()
             raise Conflict(f"the run is {run.status}, not awaiting approval")
         timeline_add(
             incident=run.incident_id,
@@ -199,6 +250,7 @@ def step_run_approve(*, run: StepRun, actor) -> StepRun:
             message=f"Approved “{run.step_title}” on {run.target}: {run.command_display}",
             actor=actor,
             run=run,
+            data={"digest": run.digest},
         )
         transaction.on_commit(lambda: enqueue_run(run.pk, run.task_id))
     run.refresh_from_db()
@@ -206,7 +258,7 @@ def step_run_approve(*, run: StepRun, actor) -> StepRun:
     return run
 
 
-def _create_run(*, incident, step, actor, values, spec, display, timeout, timeline, **fields):
+def _create_run(*, incident, step, actor, rendered: RenderedStep, timeline, **fields):
     try:
         with transaction.atomic():
             run = StepRun.objects.create(
@@ -216,10 +268,11 @@ def _create_run(*, incident, step, actor, values, spec, display, timeout, timeli
                 executor=step.executor,
                 target=step.target,
                 runbook_version=incident.scenario.version,
-                params=values,
-                command=spec,
-                command_display=display,
-                timeout=timeout,
+                params=rendered.values,
+                command=rendered.spec,
+                command_display=rendered.display,
+                digest=rendered.digest,
+                timeout=rendered.timeout,
                 task_id=uuid.uuid4().hex,
                 created_by=actor,
                 **fields,
@@ -363,10 +416,9 @@ def manual_step_complete(*, incident: Incident, step_id: str, actor, outcome: st
             incident=incident,
             step=step,
             actor=actor,
-            values={"outcome": outcome},
-            spec=spec,
-            display=executor.describe(spec),
-            timeout=1,
+            rendered=RenderedStep(
+                step, {"outcome": outcome}, spec, executor.describe(spec), 1, {}, ""
+            ),
             timeline={
                 "kind": TimelineEntry.Kind.STEP_MARKED,
                 "message": f"Marked “{step.title}” {outcome}" + (f": {note}" if note else ""),

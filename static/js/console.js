@@ -211,44 +211,79 @@
   function runStep(card, confirm) {
     showError(card, "");
     var body = {params: formValues(card)};
-    if (confirm !== undefined) { body.confirm = confirm; }
+    var box = card.querySelector("[data-role=confirm]");
+    if (confirm !== undefined) { body.confirm = confirm; body.digest = box.dataset.digest; }
     api("POST", stepUrl(card, "run"), body).then(function (data) {
       hideConfirm(card);
       return api("GET", "/api/runs/" + data.run + "/");
     }).then(function (run) { showRun(card, run); })
-      .catch(function (data) { showError(card, describeError(data)); });
+      .catch(function (data) {
+        if (data && data.error === "preview_outdated") {
+          showConfirm(card, data);
+          showError(card, "What would run changed since you reviewed it: check the command again.");
+          return;
+        }
+        showError(card, describeError(data));
+      });
   }
 
   // A destructive step first shows exactly what it will run and where (a dry run), and runs
-  // only once the person has typed the target's name.
+  // only once the person has typed the target's name.  The run request carries the preview's
+  // digest, so the server runs exactly what was shown or nothing.
   function confirmStep(card) {
     showError(card, "");
-    api("POST", stepUrl(card, "preview"), {params: formValues(card)}).then(function (preview) {
-      var box = card.querySelector("[data-role=confirm]");
-      box.querySelector("[data-role=confirm-target]").textContent = preview.target;
-      box.querySelector("[data-role=confirm-name]").textContent = preview.target;
-      box.querySelector("[data-role=confirm-command]").textContent = preview.command;
-      var input = box.querySelector("[data-role=confirm-input]");
-      var button = box.querySelector("[data-action=confirm-run]");
-      input.value = "";
-      button.disabled = true;
-      input.oninput = function () { button.disabled = input.value !== preview.target; };
-      box.hidden = false;
-      input.focus();
-    }).catch(function (data) { showError(card, describeError(data)); });
+    api("POST", stepUrl(card, "preview"), {params: formValues(card)})
+      .then(function (preview) { showConfirm(card, preview); })
+      .catch(function (data) { showError(card, describeError(data)); });
+  }
+
+  function showConfirm(card, preview) {
+    var box = card.querySelector("[data-role=confirm]");
+    box.dataset.digest = preview.digest;
+    box.querySelector("[data-role=confirm-target]").textContent = preview.target + hostText(preview.host);
+    box.querySelector("[data-role=confirm-name]").textContent = preview.target;
+    box.querySelector("[data-role=confirm-command]").textContent = preview.command;
+    var input = box.querySelector("[data-role=confirm-input]");
+    var button = box.querySelector("[data-action=confirm-run]");
+    input.value = "";
+    button.disabled = true;
+    input.oninput = function () { button.disabled = input.value !== preview.target; };
+    box.hidden = false;
+    input.focus();
+  }
+
+  function hostText(host) {
+    var where = host && (host.host || host.base_url || host.bucket || host.compose_dir);
+    return where ? " (" + where + ")" : "";
   }
 
   function hideConfirm(card) {
     var box = card.querySelector("[data-role=confirm]");
-    if (box) { box.hidden = true; }
+    if (box) { box.hidden = true; delete box.dataset.digest; }
+  }
+
+  // The approver sees the run's exact command first; the approval carries its digest.
+  function reviewApproval(card) {
+    var pane = panes[card.dataset.step];
+    if (!pane) { return; }
+    showError(card, "");
+    api("GET", "/api/runs/" + pane.runId + "/").then(function (run) {
+      var box = card.querySelector("[data-role=approve-box]");
+      box.dataset.digest = run.digest;
+      box.dataset.run = run.id;
+      box.querySelector("[data-role=approve-target]").textContent = run.target;
+      box.querySelector("[data-role=approve-command]").textContent = run.command;
+      box.querySelector("[data-role=approve-requester]").textContent = run.created_by || "—";
+      box.hidden = false;
+      box.querySelector("[data-action=approve-confirm]").focus();
+    }).catch(function (data) { showError(card, describeError(data)); });
   }
 
   function approveRun(card) {
-    var pane = panes[card.dataset.step];
-    if (!pane) { return; }
-    api("POST", "/api/runs/" + pane.runId + "/approve/", {})
-      .then(function (run) { setStepStatus(card, run.status, run.exit_code); })
-      .catch(function (data) { showError(card, describeError(data)); });
+    var box = card.querySelector("[data-role=approve-box]");
+    api("POST", "/api/runs/" + box.dataset.run + "/approve/", {digest: box.dataset.digest})
+      .then(function (run) { box.hidden = true; setStepStatus(card, run.status, run.exit_code); })
+      .catch(function (data) { box.hidden = true; showError(card, describeError(data)); });
   }
 
   function completeStep(card, outcome) {
@@ -277,7 +312,9 @@
         runStep(card, card.querySelector("[data-role=confirm-input]").value);
       }
       if (action === "confirm-cancel") { hideConfirm(card); }
-      if (action === "approve") { approveRun(card); }
+      if (action === "approve") { reviewApproval(card); }
+      if (action === "approve-confirm") { approveRun(card); }
+      if (action === "approve-cancel") { card.querySelector("[data-role=approve-box]").hidden = true; }
       if (action === "load-earlier") {
         event.preventDefault();
         if (panes[card.dataset.step]) { panes[card.dataset.step].loadEarlier(); }
@@ -286,6 +323,12 @@
       if (action === "skip") { completeStep(card, "skipped"); }
       if (action === "cancel") { cancelRun(card); }
     });
+    // Whatever the person changes after a preview makes that preview stale: close it.
+    card.querySelectorAll("[data-role=form] input:not([data-role=confirm-input]), [data-role=form] select")
+      .forEach(function (field) {
+        field.addEventListener("input", function () { hideConfirm(card); });
+        field.addEventListener("change", function () { hideConfirm(card); });
+      });
     var known = state.runs[card.dataset.step];
     if (known) {
       setStepStatus(card, known.status, known.exit_code);

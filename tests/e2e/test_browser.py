@@ -134,6 +134,26 @@ def test_a_destructive_step_runs_only_after_its_target_is_typed(new_page):
     assert page.errors == []
 
 
+def test_changing_a_field_after_the_preview_closes_the_confirmation(new_page):
+    page = new_page()
+    open_incident(page, "Test drill", "drill: changed after preview")
+    page.fill("#step-wipe input[name=dir]", "/srv/keep")
+    page.click("#step-wipe [data-action=run]")
+    confirm = page.locator("#step-wipe [data-role=confirm]")
+    expect(confirm.locator("[data-role=confirm-command]")).to_have_text("echo wiping /srv/keep")
+    page.fill("#step-wipe input[name=dir]", "/srv/everything")
+    expect(confirm).to_be_hidden()
+    page.click("#step-wipe [data-action=run]")
+    expect(confirm.locator("[data-role=confirm-command]")).to_have_text(
+        "echo wiping /srv/everything"
+    )
+    confirm.locator("[data-role=confirm-input]").fill("local")
+    confirm.locator("[data-action=confirm-run]").click()
+    page.wait_for_selector("#step-wipe.run-succeeded")
+    expect(page.locator("#step-wipe [data-role=output]")).to_have_text("wiping /srv/everything\n")
+    assert page.errors == []
+
+
 def test_the_commander_resolves_then_reads_the_timeline_and_the_postmortem(new_page, screenshot):
     page = new_page()
     open_incident(page, "Test drill", "drill: full lifecycle")

@@ -219,15 +219,22 @@ def walk(incident, user, params: dict[str, dict] | None = None) -> dict[str, obj
                 incident=incident, step_id=step.id, actor=user, outcome="done", note="done"
             )
             continue
+        values = params.get(step.id, {})
+        preview = services.step_run_preview(
+            incident=incident, step_id=step.id, actor=user, params=values
+        )
         run = services.step_run_start(
             incident=incident,
             step_id=step.id,
             actor=user,
-            params=params.get(step.id, {}),
+            params=values,
             confirm=step.target if step.destructive else None,
+            digest=preview.digest,
         )
         if run.status == "awaiting_approval":
-            run = services.step_run_approve(run=run, actor=second_commander())
+            run = services.step_run_approve(
+                run=run, actor=second_commander(), digest=preview.digest
+            )
         runs[step.id] = services.step_run_execute(run_id=run.pk, task_id=run.task_id)
     return runs
 
