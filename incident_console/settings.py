@@ -273,6 +273,11 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"anon": env_str("ANON_RATE", "120/min")},
     "EXCEPTION_HANDLER": "incident_console.api_errors.exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "incident_console.api_parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Incident Console API",
