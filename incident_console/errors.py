@@ -51,3 +51,10 @@ class PreviewOutdated(ServiceError):
 
     status_code = 409
     code = "preview_outdated"
+
+
+class PreviousRunLost(ServiceError):
+    """The step's last run was declared lost and may still be running: say so before another."""
+
+    status_code = 409
+    code = "previous_run_lost"

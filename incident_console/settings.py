@@ -216,6 +216,15 @@ OUTPUT_FLUSH_LINES = env_int("OUTPUT_FLUSH_LINES", 10000, minimum=1)
 OUTPUT_MAX_BYTES = env_int("OUTPUT_MAX_BYTES", 64 * 1024 * 1024, minimum=1024)
 RUN_HEARTBEAT_INTERVAL = env_float("RUN_HEARTBEAT_INTERVAL", 5.0, minimum=0.1)
 RUN_LOST_AFTER = env_float("RUN_LOST_AFTER", 60.0, minimum=1.0)
+# A worker that cannot renew a run's heartbeat this long stops the step itself, before the
+# reaper can declare it lost and someone runs it again.
+RUN_FENCE_AFTER = env_float("RUN_FENCE_AFTER", RUN_LOST_AFTER / 2, minimum=0.1)
+if not RUN_HEARTBEAT_INTERVAL < RUN_FENCE_AFTER < RUN_LOST_AFTER:
+    raise ImproperlyConfigured(
+        "RUN_FENCE_AFTER must be longer than RUN_HEARTBEAT_INTERVAL and shorter than "
+        f"RUN_LOST_AFTER (they are {RUN_HEARTBEAT_INTERVAL:g}, {RUN_FENCE_AFTER:g} and "
+        f"{RUN_LOST_AFTER:g} s)"
+    )
 TARGETS_FILE = env_str("TARGETS_FILE", str(BASE_DIR / "runbooks" / "targets" / "ringo.yaml"))
 SSH_KNOWN_HOSTS = env_str("SSH_KNOWN_HOSTS", str(Path.home() / ".ssh" / "known_hosts"))
 DOCKER_BIN = env_str("DOCKER_BIN", "docker")

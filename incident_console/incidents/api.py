@@ -126,6 +126,7 @@ class IncidentViewSet(
             params=data["params"],
             confirm=data["confirm"],
             digest=data["digest"],
+            acknowledge_lost=data["acknowledge_lost"],
         )
         return Response({"run": run.pk, "status": run.status}, status=status.HTTP_202_ACCEPTED)
 

@@ -124,6 +124,15 @@ class StepRunRequestSerializer(serializers.Serializer):
         help_text="The digest of the preview the person reviewed; required for a destructive "
         "step, and checked for any step that sends it.",
     )
+    acknowledge_lost = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default=None,
+        allow_null=True,
+        max_length=100,
+        help_text="When the step's last run was lost: its target's name, typed by a commander "
+        "who knows that run may still be running.",
+    )
 
 
 class StepPreviewSerializer(serializers.Serializer):

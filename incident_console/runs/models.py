@@ -20,6 +20,19 @@ class StepRun(models.Model):
         SKIPPED = "skipped"
 
     ACTIVE_STATUSES = (Status.AWAITING_APPROVAL, Status.QUEUED, Status.RUNNING)
+    FAILED_STATUSES = (Status.FAILED, Status.TIMED_OUT, Status.LOST)
+    # Where each status may go next; every change is a compare-and-set on the current status.
+    TRANSITIONS = {
+        Status.AWAITING_APPROVAL: (Status.QUEUED, Status.CANCELLED),
+        Status.QUEUED: (Status.RUNNING, Status.CANCELLED),
+        Status.RUNNING: (
+            Status.SUCCEEDED,
+            Status.FAILED,
+            Status.CANCELLED,
+            Status.TIMED_OUT,
+            Status.LOST,
+        ),
+    }
 
     incident = models.ForeignKey(
         "incidents.Incident", on_delete=models.CASCADE, related_name="runs"
@@ -60,6 +73,11 @@ class StepRun(models.Model):
     last_seq = models.PositiveIntegerField(default=0)
     output_bytes = models.PositiveBigIntegerField(default=0)
     outputs = models.JSONField(default=dict, blank=True, help_text="Values later steps can use.")
+    late_result = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="How the step ended on its worker after the run had been declared lost.",
+    )
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -79,6 +97,17 @@ class StepRun(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status not in self.ACTIVE_STATUSES
+
+    @classmethod
+    def transition(cls, pk: int, *, source, to: str, match: dict | None = None, **fields) -> bool:
+        """Move run ``pk`` from one of ``source`` to ``to`` (and set ``fields``) when it also
+        matches ``match``; False when it did not: someone else got there first."""
+        sources = (source,) if isinstance(source, str) else tuple(source)
+        for status in sources:
+            if to not in cls.TRANSITIONS.get(status, ()):
+                raise ValueError(f"a run cannot go from {status} to {to}")
+        runs = cls.objects.filter(pk=pk, status__in=sources, **(match or {}))
+        return runs.update(status=to, **fields) == 1
 
     @property
     def duration_seconds(self) -> float | None:

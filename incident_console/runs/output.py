@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 
-from django.db import connection
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.utils import timezone
 
 from executors.base import SYSTEM_PREFIX
@@ -22,6 +22,8 @@ from incident_console.runs.models import OutputChunk, StepRun
 log = logging.getLogger(__name__)
 
 MAX_CHUNK_CHARS = 64 * 1024
+# After the step has ended, unsaved output waits this long for the database to come back.
+GIVE_UP_AFTER = 3600.0
 
 
 def lines_to_chunks(lines: list[tuple[str, str]], first_seq: int) -> list[dict]:
@@ -52,7 +54,23 @@ def store_chunks(run_id: int, chunks: list[dict]) -> None:
                 copy.write_row((run_id, chunk["seq"], chunk["stream"], chunk["text"]))
 
 
+def database_unreachable(exc: DatabaseError) -> bool:
+    """A lost connection to PostgreSQL (a restart, a failover) is worth retrying; a broken
+    query, or SQLite, is not."""
+    return connection.vendor == "postgresql" and isinstance(exc, OperationalError | InterfaceError)
+
+
 class OutputRecorder:
+    """Batches a run's output into stored chunks, beats its heartbeat and fences it.
+
+    The database may be unreachable for a while (a restart, a failover): unsaved chunks stay
+    in memory (bounded by ``max_bytes``) and are retried, so no printed line is lost.  When
+    the heartbeat cannot be renewed for ``fence_after`` seconds (shorter than the time after
+    which the reaper declares the run lost), the step is stopped here, so a run declared lost
+    is never still running when someone runs it again.  A heartbeat that finds the run already
+    declared lost stops the step at once.
+    """
+
     def __init__(
         self,
         run_id: int,
@@ -61,6 +79,7 @@ class OutputRecorder:
         flush_interval: float,
         flush_lines: int,
         heartbeat_interval: float,
+        fence_after: float,
         cancel_check_interval: float = 0.5,
         max_bytes: int | None = None,
         kill_on_limit: bool = True,
@@ -71,6 +90,7 @@ class OutputRecorder:
         self.flush_interval = flush_interval
         self.flush_lines = flush_lines
         self.heartbeat_interval = heartbeat_interval
+        self.fence_after = fence_after
         self.cancel_check_interval = cancel_check_interval
         self.max_bytes = max_bytes
         self.kill_on_limit = kill_on_limit
@@ -80,13 +100,16 @@ class OutputRecorder:
         self.accepted_bytes = 0
         self.truncated = False
         self.stop_reason: str | None = None
+        self.database_errors = 0
         self._last_emit = time.monotonic()
+        self._last_contact = time.monotonic()
         self._pending: list[tuple[str, str]] = []
         self._pending_lines = 0
+        self._unsaved: list[dict] = []
+        self._uncertain = False
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._closing = threading.Event()
-        self._failure: BaseException | None = None
         self._thread = threading.Thread(target=self._loop, name=f"output-{run_id}", daemon=True)
 
     def __enter__(self) -> OutputRecorder:
@@ -97,8 +120,6 @@ class OutputRecorder:
         self._closing.set()
         self._wake.set()
         self._thread.join()
-        if self._failure is not None:
-            raise RuntimeError("storing the step's output failed") from self._failure
 
     def emit(self, stream: str, text: str) -> None:
         with self._lock:
@@ -131,56 +152,108 @@ class OutputRecorder:
             self.stop_reason = reason
             self.cancel.set()
 
+    def _say(self, notice: str) -> None:
+        with self._lock:
+            self._pending.append(("stderr", f"{SYSTEM_PREFIX}{notice}\n"))
+
     def _check_idle(self) -> None:
         if self.idle_timeout is None or self.stop_reason is not None:
             return
         with self._lock:
             idle = time.monotonic() - self._last_emit
-            if idle > self.idle_timeout:
-                notice = f"no output for {self.idle_timeout:g} s: stopping the step"
-                self._pending.append(("stderr", f"{SYSTEM_PREFIX}{notice}\n"))
-                self._stop("idle")
+        if idle > self.idle_timeout:
+            self._say(f"no output for {self.idle_timeout:g} s: stopping the step")
+            self._stop("idle")
+
+    def _check_fence(self) -> None:
+        silent = time.monotonic() - self._last_contact
+        if silent > self.fence_after and self.stop_reason is None:
+            self._say(
+                f"the heartbeat could not be renewed for {silent:.0f} s: stopping the step so "
+                "that it never runs beside a second copy"
+            )
+            self._stop("fenced")
 
     def _loop(self) -> None:
         next_beat = next_cancel_check = time.monotonic()
-        try:
-            while not self._closing.is_set():
-                self._wake.wait(self.flush_interval)
-                self._wake.clear()
+        backoff = self.flush_interval
+        while True:
+            closing = self._closing.is_set()
+            self._check_fence()
+            try:
                 self._check_idle()
-                self._flush()
+                flushed = self._flush()
                 now = time.monotonic()
-                if now >= next_beat:
+                if now >= next_beat or (closing and flushed):
                     self._beat()
                     next_beat = now + self.heartbeat_interval
                 if now >= next_cancel_check:
                     self._check_cancel()
                     next_cancel_check = now + self.cancel_check_interval
-            if self._flush():
-                self._beat()
-        except BaseException as exc:  # noqa: BLE001 - surfaced to the run by __exit__
-            log.exception("output recorder of run %s failed", self.run_id)
-            self._failure = exc
-            self.cancel.set()
-        finally:
-            connection.close()
+                backoff = self.flush_interval
+            except DatabaseError as exc:
+                if not database_unreachable(exc):
+                    log.exception("run %s: storing its output failed", self.run_id)
+                    self._say("storing the output failed: stopping the step")
+                    self._stop("recorder_failed")
+                    break
+                self._database_failed(exc)
+                backoff = min(backoff * 2, 5.0)
+            if closing and not (self._unsaved or self._pending):
+                break
+            if closing and time.monotonic() - self._last_contact > GIVE_UP_AFTER:
+                log.error("run %s: output not stored, the database is gone", self.run_id)
+                break
+            self._wake.wait(backoff)
+            self._wake.clear()
+        connection.close()
+
+    def _database_failed(self, exc: Exception) -> None:
+        self.database_errors += 1
+        self._uncertain = True
+        log.warning("run %s: the database is unreachable (%s); retrying", self.run_id, exc)
+        # A broken connection is not reused: the next try opens a new one.
+        connection.close()
 
     def _flush(self) -> bool:
         with self._lock:
             lines, self._pending, self._pending_lines = self._pending, [], 0
-        if not lines:
+        if lines:
+            next_seq = (self._unsaved[-1]["seq"] if self._unsaved else self.last_seq) + 1
+            self._unsaved.extend(lines_to_chunks(lines, next_seq))
+        if not self._unsaved:
             return False
-        chunks = lines_to_chunks(lines, self.last_seq + 1)
-        store_chunks(self.run_id, chunks)
-        self.last_seq = chunks[-1]["seq"]
-        self.bytes += sum(len(c["text"].encode("utf-8", "replace")) for c in chunks)
-        broadcast_output(self.run_id, chunks)
+        chunks = self._unsaved
+        if self._uncertain:
+            chunks = self._not_yet_stored(chunks)
+        if chunks:
+            store_chunks(self.run_id, chunks)
+        self._uncertain = False
+        self._last_contact = time.monotonic()
+        self.last_seq = self._unsaved[-1]["seq"]
+        self.bytes += sum(len(c["text"].encode("utf-8", "replace")) for c in self._unsaved)
+        saved, self._unsaved = self._unsaved, []
+        broadcast_output(self.run_id, saved)
         return True
 
+    def _not_yet_stored(self, chunks: list[dict]) -> list[dict]:
+        """After a failed write the server may have committed it anyway: skip what it holds."""
+        seqs = [c["seq"] for c in chunks]
+        stored = set(
+            OutputChunk.objects.filter(run_id=self.run_id, seq__in=seqs).values_list(
+                "seq", flat=True
+            )
+        )
+        return [c for c in chunks if c["seq"] not in stored]
+
     def _beat(self) -> None:
-        StepRun.objects.filter(pk=self.run_id).update(
+        renewed = StepRun.objects.filter(pk=self.run_id, status=StepRun.Status.RUNNING).update(
             heartbeat_at=timezone.now(), last_seq=self.last_seq, output_bytes=self.bytes
         )
+        self._last_contact = time.monotonic()
+        if not renewed and self.stop_reason is None:
+            self._say("this run was declared lost while it ran: stopping the step")
+            self._stop("declared_lost")
 
     def _check_cancel(self) -> None:
         if StepRun.objects.filter(pk=self.run_id, cancel_requested=True).exists():

@@ -5,15 +5,17 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import socket
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from executors import ExecutorError, Result
@@ -27,6 +29,7 @@ from incident_console.errors import (
     InvalidInput,
     NotFound,
     PreviewOutdated,
+    PreviousRunLost,
 )
 from incident_console.incidents.models import Incident, TimelineEntry
 from incident_console.incidents.timeline import timeline_add
@@ -35,12 +38,10 @@ from incident_console.runs.broadcast import broadcast_run_status
 from incident_console.runs.dispatch import enqueue_run
 from incident_console.runs.executors import build_executor, target_address
 from incident_console.runs.models import OutputChunk, StepRun
-from incident_console.runs.output import OutputRecorder, lines_to_chunks
+from incident_console.runs.output import OutputRecorder, database_unreachable, lines_to_chunks
 from runbooks.schema import Step
 
 log = logging.getLogger(__name__)
-
-WORKER_NAME = f"{socket.gethostname()}:{uuid.uuid4().hex[:6]}"
 
 
 def step_params_suggested(incident: Incident, step: Step) -> dict[str, Any]:
@@ -168,6 +169,7 @@ def step_run_start(
     params: Any,
     confirm: str | None = None,
     digest: str | None = None,
+    acknowledge_lost: str | None = None,
     dispatch: bool = True,
 ) -> StepRun:
     """Queue one run of an automated step.  A step already queued or running is refused.
@@ -175,7 +177,8 @@ def step_run_start(
     A destructive step needs the commander role, ``confirm`` equal to its target's name and
     ``digest`` equal to the one its preview showed: what runs is exactly what was reviewed.  Any
     step given a digest is held to it.  A step that requires approval waits for a second
-    commander, who approves the same digest.
+    commander, who approves the same digest.  When the step's last run was declared lost, a
+    commander must type the target's name in ``acknowledge_lost``: that run may still be going.
     """
     require(actor, RESPOND, "running a step")
     step = _automated_step(incident, step_id)
@@ -192,6 +195,7 @@ def step_run_start(
             "what would run differs from the preview you confirmed: review it again",
             **rendered.preview(),
         )
+    lost = _lost_previous_run(incident, step, actor, acknowledge_lost, rendered)
     waiting = step.requires_approval
     verb = "Asked for approval to run" if waiting else "Queued"
     run = _create_run(
@@ -208,9 +212,40 @@ def step_run_start(
         idle_timeout=step.idle_timeout,
         kill_on_output_limit=step.on_output_limit == "kill",
     )
+    if lost is not None:
+        timeline_add(
+            incident=incident,
+            kind=TimelineEntry.Kind.NOTE,
+            message=(
+                f"Ran “{step.title}” again although run {lost.pk} may still be running on "
+                f"{lost.worker}: acknowledged by {actor.username}"
+            ),
+            actor=actor,
+            run=run,
+            data={"lost_run": lost.pk, "worker": lost.worker},
+        )
     if dispatch and not waiting:
         transaction.on_commit(lambda: enqueue_run(run.pk, run.task_id))
     return run
+
+
+def _lost_previous_run(incident, step, actor, acknowledgement, rendered) -> StepRun | None:
+    """The step's last run when it was lost; running again then needs a commander who typed
+    the target's name, knowing the lost run may still be running."""
+    last = StepRun.objects.filter(incident=incident, step_id=step.id).order_by("-pk").first()
+    if last is None or last.status != StepRun.Status.LOST or last.late_result is not None:
+        return None
+    require(actor, COMMAND, "running again a step whose last run was lost")
+    if acknowledgement != step.target:
+        raise PreviousRunLost(
+            f"run {last.pk} of this step was declared lost and may still be running on "
+            f"{last.worker or 'an unknown worker'}: check there, then type {step.target} to "
+            "run it again",
+            lost_run=last.pk,
+            worker=last.worker,
+            **rendered.preview(),
+        )
+    return last
 
 
 def step_run_approve(*, run: StepRun, actor, digest: str | None) -> StepRun:
@@ -291,26 +326,35 @@ def _create_run(*, incident, step, actor, rendered: RenderedStep, timeline, **fi
 def step_run_execute(*, run_id: int, task_id: str) -> StepRun | None:
     """Run a queued run once.  Only the first caller with the stored task id gets to run it."""
     now = timezone.now()
-    claimed = StepRun.objects.filter(pk=run_id, status=StepRun.Status.QUEUED, task_id=task_id)
-    if (
-        claimed.update(
-            status=StepRun.Status.RUNNING, started_at=now, heartbeat_at=now, worker=WORKER_NAME
-        )
-        != 1
+    worker = worker_name()
+    if not StepRun.transition(
+        run_id,
+        source=StepRun.Status.QUEUED,
+        to=StepRun.Status.RUNNING,
+        match={"task_id": task_id},
+        started_at=now,
+        heartbeat_at=now,
+        worker=worker,
     ):
         log.info("run %s is not queued for task %s; nothing to do", run_id, task_id)
         return None
     run = StepRun.objects.select_related("incident").get(pk=run_id)
-    timeline_add(
-        incident=run.incident_id,
-        kind=TimelineEntry.Kind.RUN_STARTED,
-        message=f"Started “{run.step_title}”",
-        run=run,
-        data={"worker": WORKER_NAME},
-    )
-    broadcast_run_status(run)
+    with transaction.atomic():
+        timeline_add(
+            incident=run.incident_id,
+            kind=TimelineEntry.Kind.RUN_STARTED,
+            message=f"Started “{run.step_title}” on {worker}",
+            run=run,
+            data={"worker": worker},
+        )
+        transaction.on_commit(lambda: broadcast_run_status(run))
     result, recorder = _execute(run)
-    return _finish(run, result, recorder)
+    return _with_database(lambda: _finish(run, result, recorder))
+
+
+def worker_name() -> str:
+    """Where a run executes: the host and process a person may need to check by hand."""
+    return f"{socket.gethostname()} pid {os.getpid()}"
 
 
 def _execute(run: StepRun) -> tuple[Result, OutputRecorder]:
@@ -321,16 +365,13 @@ def _execute(run: StepRun) -> tuple[Result, OutputRecorder]:
         flush_interval=settings.OUTPUT_FLUSH_INTERVAL,
         flush_lines=settings.OUTPUT_FLUSH_LINES,
         heartbeat_interval=settings.RUN_HEARTBEAT_INTERVAL,
+        fence_after=settings.RUN_FENCE_AFTER,
         max_bytes=settings.OUTPUT_MAX_BYTES,
         kill_on_limit=run.kill_on_output_limit,
         idle_timeout=run.idle_timeout,
     )
-    try:
-        with recorder:
-            result = _call_executor(run, recorder, cancel)
-    except RuntimeError as exc:
-        log.error("run %s: %s", run.pk, exc)
-        result = Result("failed", None, str(exc))
+    with recorder:
+        result = _call_executor(run, recorder, cancel)
     return result, recorder
 
 
@@ -354,7 +395,24 @@ def _call_executor(run: StepRun, recorder: OutputRecorder, cancel: threading.Eve
 STOPPED_BY_RECORDER = {
     "idle": ("timed_out", "no output for longer than the idle timeout"),
     "output_limit": ("failed", "output limit reached"),
+    "fenced": ("failed", "stopped by its worker: the heartbeat could not be renewed"),
+    "declared_lost": ("failed", "stopped by its worker: the run had been declared lost"),
+    "recorder_failed": ("failed", "storing the output failed"),
 }
+
+
+def _with_database(action, *, attempts: int = 60, pause: float = 1.0):
+    """Retry ``action`` while the database is unreachable: a run's end must be recorded."""
+    for attempt in range(attempts):
+        try:
+            return action()
+        except OperationalError as exc:
+            if attempt == attempts - 1 or not database_unreachable(exc):
+                raise
+            log.warning("the database is unreachable; recording the run's end again shortly")
+            connection.close()
+            time.sleep(min(pause * (attempt + 1), 10.0))
+    return None
 
 
 def _finish(run: StepRun, result: Result, recorder: OutputRecorder) -> StepRun:
@@ -362,33 +420,78 @@ def _finish(run: StepRun, result: Result, recorder: OutputRecorder) -> StepRun:
     if recorder.stop_reason in STOPPED_BY_RECORDER and result.status == "cancelled":
         status, detail = STOPPED_BY_RECORDER[recorder.stop_reason]
         result = Result(status, result.exit_code, detail, result.notes, result.outputs)
-    StepRun.objects.filter(
-        pk=run.pk, status__in=[StepRun.Status.RUNNING, StepRun.Status.LOST]
-    ).update(
-        status=result.status,
-        exit_code=result.exit_code,
-        detail=result.detail,
-        finished_at=finished,
-        heartbeat_at=finished,
-        last_seq=recorder.last_seq,
-        output_bytes=recorder.bytes,
-        outputs=dict(result.outputs),
-        truncated=recorder.truncated,
-    )
+    with transaction.atomic():
+        ended = StepRun.transition(
+            run.pk,
+            source=StepRun.Status.RUNNING,
+            to=result.status,
+            exit_code=result.exit_code,
+            detail=result.detail,
+            finished_at=finished,
+            heartbeat_at=finished,
+            last_seq=recorder.last_seq,
+            output_bytes=recorder.bytes,
+            outputs=dict(result.outputs),
+            truncated=recorder.truncated,
+        )
+        if not ended:
+            return _finish_late(run, result, recorder, finished)
+        run.refresh_from_db()
+        for note in result.notes:
+            timeline_add(
+                incident=run.incident_id, kind=TimelineEntry.Kind.NOTE, message=note, run=run
+            )
+        exit_text = f", exit code {run.exit_code}" if run.exit_code is not None else ""
+        timeline_add(
+            incident=run.incident_id,
+            kind=TimelineEntry.Kind.RUN_FINISHED,
+            message=f"“{run.step_title}” {run.status.replace('_', ' ')}{exit_text}",
+            run=run,
+            data={
+                "status": run.status,
+                "exit_code": run.exit_code,
+                "seconds": run.duration_seconds,
+            },
+        )
+        transaction.on_commit(lambda: _announce_end(run))
+    return run
+
+
+def _announce_end(run: StepRun) -> None:
+    broadcast_run_status(run)
+    if run.status in StepRun.FAILED_STATUSES:
+        escalations_on_step_failed(run)
+
+
+def _finish_late(run: StepRun, result: Result, recorder: OutputRecorder, at) -> StepRun:
+    """The run ended on its worker after the reaper had declared it lost: keep how it ended,
+    leave its status alone, and say so once."""
+    late = {
+        "status": result.status,
+        "exit_code": result.exit_code,
+        "detail": result.detail,
+        "finished_at": at.isoformat(),
+        "last_seq": recorder.last_seq,
+        "output_bytes": recorder.bytes,
+    }
+    if not StepRun.objects.filter(
+        pk=run.pk, status=StepRun.Status.LOST, late_result__isnull=True
+    ).update(late_result=late, last_seq=recorder.last_seq, output_bytes=recorder.bytes):
+        run.refresh_from_db()
+        return run
     run.refresh_from_db()
-    for note in result.notes:
-        timeline_add(incident=run.incident_id, kind=TimelineEntry.Kind.NOTE, message=note, run=run)
-    exit_text = f", exit code {run.exit_code}" if run.exit_code is not None else ""
+    exit_text = f", exit code {result.exit_code}" if result.exit_code is not None else ""
     timeline_add(
         incident=run.incident_id,
-        kind=TimelineEntry.Kind.RUN_FINISHED,
-        message=f"“{run.step_title}” {run.status.replace('_', ' ')}{exit_text}",
+        kind=TimelineEntry.Kind.NOTE,
+        message=(
+            f"“{run.step_title}” finished after it was declared lost: "
+            f"{result.status.replace('_', ' ')}{exit_text}"
+        ),
         run=run,
-        data={"status": run.status, "exit_code": run.exit_code, "seconds": run.duration_seconds},
+        data={"late_result": late},
     )
-    broadcast_run_status(run)
-    if run.status in ("failed", "timed_out", "lost"):
-        escalations_on_step_failed(run)
+    transaction.on_commit(lambda: broadcast_run_status(run))
     return run
 
 
@@ -437,50 +540,67 @@ def manual_step_complete(*, incident: Incident, step_id: str, actor, outcome: st
 def step_run_cancel(*, run: StepRun, actor) -> StepRun:
     """Ask the worker running a step to stop it; a queued run is cancelled at once."""
     require(actor, RESPOND, "cancelling a run")
-    now = timezone.now()
     not_started = [StepRun.Status.QUEUED, StepRun.Status.AWAITING_APPROVAL]
-    if StepRun.objects.filter(pk=run.pk, status__in=not_started).update(
-        status=StepRun.Status.CANCELLED, cancel_requested=True, finished_at=now
-    ):
-        message = f"Cancelled “{run.step_title}” before it started"
-    elif StepRun.objects.filter(pk=run.pk, status=StepRun.Status.RUNNING).update(
-        cancel_requested=True
-    ):
-        message = f"Asked to cancel “{run.step_title}”"
-    else:
-        raise Conflict(f"the run is already {run.status}")
-    timeline_add(
-        incident=run.incident_id,
-        kind=TimelineEntry.Kind.RUN_CANCEL_REQUESTED,
-        message=message,
-        actor=actor,
-        run=run,
-    )
-    run.refresh_from_db()
-    broadcast_run_status(run)
+    with transaction.atomic():
+        if StepRun.transition(
+            run.pk,
+            source=not_started,
+            to=StepRun.Status.CANCELLED,
+            cancel_requested=True,
+            finished_at=timezone.now(),
+        ):
+            message = f"Cancelled “{run.step_title}” before it started"
+        elif StepRun.objects.filter(pk=run.pk, status=StepRun.Status.RUNNING).update(
+            cancel_requested=True
+        ):
+            message = f"Asked to cancel “{run.step_title}”"
+        else:
+            run.refresh_from_db()
+            raise Conflict(f"the run is already {run.status}")
+        timeline_add(
+            incident=run.incident_id,
+            kind=TimelineEntry.Kind.RUN_CANCEL_REQUESTED,
+            message=message,
+            actor=actor,
+            run=run,
+        )
+        run.refresh_from_db()
+        transaction.on_commit(lambda: broadcast_run_status(run))
     return run
 
 
 def runs_reap_lost(*, now=None) -> int:
-    """Mark running runs whose worker stopped beating as lost; they never restart by themselves."""
+    """Mark running runs whose worker stopped beating as lost; they never restart by themselves.
+
+    A lost run's step may still be running (a frozen worker, a partition): running it again
+    needs a commander's acknowledgement of that.
+    """
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=settings.RUN_LOST_AFTER)
-    reaped = 0
     stale = StepRun.objects.filter(status=StepRun.Status.RUNNING, heartbeat_at__lt=cutoff)
-    for run in stale:
-        if not StepRun.objects.filter(
-            pk=run.pk, status=StepRun.Status.RUNNING, heartbeat_at__lt=cutoff
-        ).update(status=StepRun.Status.LOST, finished_at=now):
-            continue
-        reaped += 1
+    return sum(_reap(run, now=now, cutoff=cutoff) for run in stale)
+
+
+def _reap(run: StepRun, *, now, cutoff) -> bool:
+    with transaction.atomic():
+        if not StepRun.transition(
+            run.pk,
+            source=StepRun.Status.RUNNING,
+            to=StepRun.Status.LOST,
+            match={"heartbeat_at__lt": cutoff},
+            finished_at=now,
+        ):
+            return False
         run.refresh_from_db()
         timeline_add(
             incident=run.incident_id,
             kind=TimelineEntry.Kind.RUN_FINISHED,
-            message=f"“{run.step_title}” lost: its worker stopped answering; run it again",
+            message=(
+                f"“{run.step_title}” lost: its worker ({run.worker}) stopped answering; "
+                "the step may still be running there"
+            ),
             run=run,
             data={"status": "lost", "last_heartbeat": run.heartbeat_at.isoformat()},
         )
-        broadcast_run_status(run)
-        escalations_on_step_failed(run)
-    return reaped
+        transaction.on_commit(lambda: _announce_end(run))
+    return True

@@ -212,7 +212,11 @@
     showError(card, "");
     var body = {params: formValues(card)};
     var box = card.querySelector("[data-role=confirm]");
-    if (confirm !== undefined) { body.confirm = confirm; body.digest = box.dataset.digest; }
+    if (confirm !== undefined) {
+      body.confirm = confirm;
+      body.digest = box.dataset.digest;
+      if (box.dataset.lostRun) { body.acknowledge_lost = confirm; }
+    }
     api("POST", stepUrl(card, "run"), body).then(function (data) {
       hideConfirm(card);
       return api("GET", "/api/runs/" + data.run + "/");
@@ -221,6 +225,12 @@
         if (data && data.error === "preview_outdated") {
           showConfirm(card, data);
           showError(card, "What would run changed since you reviewed it: check the command again.");
+          return;
+        }
+        if (data && data.error === "previous_run_lost") {
+          showConfirm(card, data);
+          card.querySelector("[data-role=confirm]").dataset.lostRun = data.lost_run;
+          showError(card, data.detail);
           return;
         }
         showError(card, describeError(data));
@@ -259,7 +269,7 @@
 
   function hideConfirm(card) {
     var box = card.querySelector("[data-role=confirm]");
-    if (box) { box.hidden = true; delete box.dataset.digest; }
+    if (box) { box.hidden = true; delete box.dataset.digest; delete box.dataset.lostRun; }
   }
 
   // The approver sees the run's exact command first; the approval carries its digest.

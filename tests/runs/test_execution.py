@@ -116,10 +116,12 @@ def test_a_running_run_whose_heartbeat_stopped_is_marked_lost(queued, incident, 
     assert services.runs_reap_lost(now=now) == 0
 
 
-def test_a_lost_run_can_be_run_again_by_a_person(queued, incident, user):
+def test_a_lost_run_can_be_run_again_by_a_commander_who_acknowledges_it(queued, incident, user):
     run = start(incident, "count", user)
     StepRun.objects.filter(pk=run.pk).update(status="lost")
-    again = start(incident, "count", user)
+    again = services.step_run_start(
+        incident=incident, step_id="count", actor=user, params={}, acknowledge_lost="local"
+    )
     assert again.pk != run.pk and again.status == "queued"
 
 
