@@ -8,6 +8,7 @@ constructor: executors never read settings or the environment.
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 from collections.abc import Callable, Mapping
@@ -15,12 +16,17 @@ from dataclasses import dataclass, field
 from threading import Event
 from typing import Any, ClassVar, Literal, Protocol
 
+from executors.placeholders import PLACEHOLDER, UnsafePlaceholder
+from executors.shellwords import PREFIX, check_argv, scan_script
+
 Emit = Callable[[str, str], None]
 Spec = dict[str, Any]
 Outcome = Literal["succeeded", "failed", "timed_out", "cancelled", "skipped"]
 
-PLACEHOLDER = re.compile(r"\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}")
 SYSTEM_PREFIX = "[incident-console] "
+# Linux refuses to start a program with one argument or environment string longer than this
+# (MAX_ARG_STRLEN); counting the whole command against it keeps every single string under it.
+MAX_COMMAND_BYTES = 128 * 1024
 
 
 @dataclass(frozen=True)
@@ -55,26 +61,79 @@ class Executor(Protocol):
     def run(self, spec: Spec, emit: Emit, cancel: Event) -> Result: ...
 
 
-def substitute(text: str, params: Mapping[str, Any], *, quote: bool) -> str:
-    """Fill ``{{ name }}`` placeholders; with ``quote`` each value is shell-quoted."""
+def param_value(params: Mapping[str, Any], name: str) -> str:
+    if name not in params:
+        raise ExecutorError(f"no value for parameter {name!r}", permanent=True)
+    return str(params[name])
+
+
+def substitute(text: str, params: Mapping[str, Any], *, quote: bool = False) -> str:
+    """Fill ``{{ name }}`` placeholders of text that is data (an argv element, an argument);
+    with ``quote`` each value is shell-quoted."""
 
     def value(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name not in params:
-            raise ExecutorError(f"no value for parameter {name!r}", permanent=True)
-        text_value = str(params[name])
+        if match.group(2) is not None:
+            raise ExecutorError(
+                f"{match.group(0)}: a | filter is only allowed in a postgres query", permanent=True
+            )
+        text_value = param_value(params, match.group(1))
         return shlex.quote(text_value) if quote else text_value
 
     return PLACEHOLDER.sub(value, text)
 
 
+def render_argv(argv: list[str], params: Mapping[str, Any]) -> list[str]:
+    """Each element filled with its values, one argument each; refused where the program reads
+    an argument as code (``bash -c``, ``eval``, …)."""
+    try:
+        check_argv(argv)
+    except UnsafePlaceholder as exc:
+        raise ExecutorError(f"argv: {exc}", permanent=True) from None
+    return [substitute(arg, params) for arg in argv]
+
+
+def render_script(script: str, params: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
+    """The script with each placeholder replaced by a reference to the variable that carries its
+    value, and those variables (``IC_PARAM_<name>``): a value never becomes script text."""
+    try:
+        slots = scan_script(script)
+    except UnsafePlaceholder as exc:
+        raise ExecutorError(f"script: {exc}", permanent=True) from None
+    pieces, variables, done = [], {}, 0
+    for slot in slots:
+        pieces += [script[done : slot.placeholder.start], slot.reference()]
+        variables[PREFIX + slot.placeholder.name] = param_value(params, slot.placeholder.name)
+        done = slot.placeholder.end
+    return "".join(pieces) + script[done:], variables
+
+
+def assignments(variables: Mapping[str, str]) -> str:
+    """Shell lines that set each variable to its value, quoted: how a person reads the values
+    and how a remote shell receives them."""
+    return "".join(f"{name}={shlex.quote(value)}\n" for name, value in variables.items())
+
+
 def render_command_text(step: Mapping[str, Any], params: Mapping[str, Any]) -> str:
-    """Shell text for a step that runs on another host: argv joined quoted, or a quoted script."""
+    """Shell text for a step that runs on another host: argv joined quoted, or the script after
+    assignments of its values (the remote shell parses the text again, and SSH does not reliably
+    pass environment variables)."""
     if step.get("argv"):
-        return shlex.join(substitute(arg, params, quote=False) for arg in step["argv"])
+        return shlex.join(render_argv(step["argv"], params))
     if step.get("script"):
-        return substitute(step["script"], params, quote=True)
+        script, variables = render_script(step["script"], params)
+        return assignments(variables) + script
     raise ExecutorError("the step needs argv or script", permanent=True)
+
+
+def check_command_size(argv: list[str], env: Mapping[str, str] | None = None) -> None:
+    """Refuse, in words, a command the system could not start (an OSError at exec time)."""
+    strings = [*argv, *(f"{name}={value}" for name, value in (env or {}).items())]
+    size = sum(len(os.fsencode(text)) + 1 for text in strings)
+    if size > MAX_COMMAND_BYTES:
+        raise ExecutorError(
+            f"the command is {human_bytes(size)}; the limit is {MAX_COMMAND_BYTES // 1024} KiB",
+            permanent=True,
+        )
 
 
 def emit_lines(emit: Emit, stream: str, lines: list[str]) -> None:

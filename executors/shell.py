@@ -1,12 +1,14 @@
 """Run a command on the console's own host.
 
-Parameters reach the command as data: an argv element each, or shell-quoted inside a script.
-The command gets its own process group, so a timeout or a cancel stops everything it started.
+Parameters reach the command as data: an argv element each, or, for a script, an environment
+variable each that the script refers to (see executors/shellwords.py).  The command gets its
+own process group, so a timeout or a cancel stops everything it started.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import selectors
 import shlex
@@ -17,7 +19,18 @@ from collections.abc import Mapping
 from threading import Event
 from typing import Any, ClassVar
 
-from executors.base import SYSTEM_PREFIX, Emit, ExecutorError, Result, Spec, emit_lines, substitute
+from executors.base import (
+    SYSTEM_PREFIX,
+    Emit,
+    ExecutorError,
+    Result,
+    Spec,
+    assignments,
+    check_command_size,
+    emit_lines,
+    render_argv,
+    render_script,
+)
 from executors.lines import LineSplitter
 
 SHELL = "/bin/bash"
@@ -45,16 +58,28 @@ class ShellExecutor:
 
     def render(self, step: Mapping[str, Any], params: Mapping[str, Any]) -> Spec:
         if step.get("argv"):
-            return {"argv": [substitute(arg, params, quote=False) for arg in step["argv"]]}
-        if step.get("script"):
-            script = substitute(step["script"], params, quote=True)
-            return {"argv": [SHELL, "-c", script], "script": script}
-        raise ExecutorError("a shell step needs argv or script", permanent=True)
+            spec: Spec = {"argv": render_argv(step["argv"], params)}
+        elif step.get("script"):
+            script, variables = render_script(step["script"], params)
+            spec = {"argv": [SHELL, "-c", script], "script": script}
+            if variables:
+                spec["env"] = variables
+        else:
+            raise ExecutorError("a shell step needs argv or script", permanent=True)
+        check_command_size(spec["argv"], spec.get("env"))
+        return spec
 
     def describe(self, spec: Spec) -> str:
-        return spec.get("script") or shlex.join(spec["argv"])
+        if spec.get("script"):
+            return assignments(spec.get("env", {})) + spec["script"]
+        return shlex.join(spec["argv"])
 
     def run(self, spec: Spec, emit: Emit, cancel: Event) -> Result:
+        """Start the command and stream its output until it ends, times out or is cancelled."""
+        check_command_size(spec["argv"], spec.get("env"))
+        env = self.env
+        if spec.get("env"):
+            env = {**(os.environ if env is None else env), **spec["env"]}
         try:
             process = subprocess.Popen(
                 spec["argv"],
@@ -62,7 +87,7 @@ class ShellExecutor:
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 start_new_session=True,
-                env=self.env,
+                env=env,
                 cwd=self.cwd,
             )
         except FileNotFoundError:
@@ -71,6 +96,13 @@ class ShellExecutor:
         except PermissionError:
             emit("stderr", f"{SYSTEM_PREFIX}permission denied: {spec['argv'][0]}\n")
             return Result("failed", 126, "permission denied")
+        except OSError as exc:
+            if exc.errno != errno.E2BIG:
+                raise
+            raise ExecutorError(
+                "the command and its environment are too long for the system to start",
+                permanent=True,
+            ) from None
         return _Supervisor(self, process, emit, cancel).supervise()
 
 

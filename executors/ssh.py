@@ -4,7 +4,8 @@ Host keys are checked against a known_hosts file; an unknown key is refused unle
 opts in to trust-on-first-use.  stdout and stderr are read together from one loop (reading
 them one after the other deadlocks once a buffer fills).  The timeout is for the whole
 command, not per read.  Cancel and timeout end the remote command's process group too, not
-only the channel.
+only the channel.  The remote shell parses the command text, so a script's values arrive as
+quoted assignments before it (base.render_command_text), never inside its text.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from executors.base import (
     ExecutorError,
     Result,
     Spec,
+    check_command_size,
     emit_lines,
     render_command_text,
 )
@@ -95,12 +97,17 @@ class SSHExecutor:
         self.max_line = max_line
 
     def render(self, step: Mapping[str, Any], params: Mapping[str, Any]) -> Spec:
-        return {"command": render_command_text(step, params)}
+        command = render_command_text(step, params)
+        check_command_size(["sh", "-c", wrapped(command)])
+        return {"command": command}
 
     def describe(self, spec: Spec) -> str:
         return f"ssh {self.target.user}@{self.target.host}: {spec['command']}"
 
     def run(self, spec: Spec, emit: Emit, cancel: Event) -> Result:
+        """Run the command on the target and stream its output until it ends, times out or is
+        cancelled."""
+        check_command_size(["sh", "-c", wrapped(spec["command"])])
         notes: list[str] = []
         client = self.connect(notes)
         try:
@@ -165,6 +172,12 @@ class SSHExecutor:
         return kwargs
 
 
+def wrapped(command: str) -> str:
+    """The text sshd gives the login shell: report the process group, then run the command."""
+    # sshd starts the command's shell as a session leader, so its pid is the group to kill.
+    return f"echo {PGID_MARKER}$$ >&2; exec /bin/sh -c {shlex.quote(command)}"
+
+
 class _RemoteCommand:
     def __init__(
         self,
@@ -185,10 +198,8 @@ class _RemoteCommand:
         self.pgid: int | None = None
         self.stopping: str | None = None
         self.kill_at: float | None = None
-        # sshd starts the command's shell as a session leader, so its pid is the group to kill.
-        wrapped = f"echo {PGID_MARKER}$$ >&2; exec /bin/sh -c {shlex.quote(command)}"
         self.channel = client.get_transport().open_session()
-        self.channel.exec_command(wrapped)
+        self.channel.exec_command(wrapped(command))
 
     def supervise(self) -> Result:
         deadline = time.monotonic() + self.executor.timeout

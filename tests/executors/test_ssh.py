@@ -138,3 +138,37 @@ def test_an_unreachable_host_is_a_transient_error(sshd):
     with pytest.raises(ExecutorError, match="cannot reach") as error:
         run(sshd, {"argv": ["true"]}, port=free_port())
     assert not error.value.permanent
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["$(touch {canary})", "`touch {canary}`", '"; touch {canary}; "', "'; touch {canary}; '"],
+)
+def test_a_value_inside_double_quotes_is_printed_and_never_run_on_the_remote_host(
+    sshd, tmp_path, value
+):
+    value = value.format(canary=tmp_path / "canary")
+    result, lines = run(sshd, {"script": 'echo "value={{ v }}"'}, {"v": value})
+    assert result.status == "succeeded"
+    assert text_of(lines, "stdout") == f"value={value}\n"
+    assert not (tmp_path / "canary").exists()
+
+
+def test_the_remote_command_assigns_each_value_quoted_before_the_script(sshd):
+    executor = SSHExecutor(target=target(sshd), timeout=5)
+    spec = executor.render({"script": 'echo "{{ v }}" {{ v }}'}, {"v": "it's $(x)"})
+    assignment = "IC_PARAM_v='it'\"'\"'s $(x)'"
+    assert spec["command"] == assignment + '\necho "${IC_PARAM_v}" "${IC_PARAM_v}"'
+
+
+def test_a_placeholder_inside_single_quotes_is_refused_for_ssh_too(sshd):
+    executor = SSHExecutor(target=target(sshd), timeout=5)
+    with pytest.raises(ExecutorError, match="inside single quotes") as error:
+        executor.render({"script": "echo '{{ v }}'"}, {"v": "x"})
+    assert error.value.permanent
+
+
+def test_a_200_kb_value_is_refused_with_the_size_in_words_before_connecting(sshd):
+    executor = SSHExecutor(target=target(sshd, port=1), timeout=5)
+    with pytest.raises(ExecutorError, match=r"^the command is 195\.\d KiB; the limit is 128 KiB$"):
+        executor.render({"argv": ["echo", "{{ v }}"]}, {"v": "a" * 200_000})
