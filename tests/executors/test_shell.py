@@ -176,3 +176,53 @@ def test_a_spec_too_long_for_the_system_is_refused_in_words_when_run_directly():
     executor = ShellExecutor(timeout=5)
     with pytest.raises(ExecutorError, match="^the command is 195.3 KiB; the limit is 128 KiB$"):
         executor.run({"argv": ["echo", "a" * 200_000]}, lambda s, t: None, threading.Event())
+
+
+def test_a_missing_parameter_value_is_a_permanent_error():
+    with pytest.raises(ExecutorError) as error:
+        ShellExecutor(timeout=1).render({"argv": ["echo", "{{ nope }}"]}, {})
+    assert error.value.permanent
+
+
+def test_very_long_lines_are_split_so_no_buffer_grows_without_bound():
+    from executors.lines import LineSplitter
+
+    splitter = LineSplitter(max_line=16384)
+    pieces = splitter.feed(b"a" * 50000)
+    assert [len(piece) for piece in pieces] == [16384, 16384, 16384]
+    assert splitter.flush() == ["a" * 848]
+
+
+def test_a_very_long_line_arrives_whole_and_in_order():
+    result, lines = run({"script": "head -c 50000 /dev/zero | tr '\\0' a; echo"}, max_line=16384)
+    assert result.status == "succeeded"
+    assert text_of(lines, "stdout") == "a" * 50000 + "\n"
+
+
+def test_binary_output_is_shown_as_visible_escapes():
+    result, lines = run({"script": "printf 'a\\x00b\\x07c\\xff\\n'"})
+    assert text_of(lines, "stdout") == "a\\x00b\\x07c\ufffd\n"
+
+
+def test_a_partial_line_is_shown_before_the_command_finishes():
+    arrivals = []
+    executor = ShellExecutor(timeout=10, partial_line_after=0.2)
+    spec = executor.render({"script": "printf 'Progress...'; sleep 1.5; echo done"}, {})
+    start = time.monotonic()
+    executor.run(
+        spec, lambda s, t: arrivals.append((time.monotonic() - start, t)), threading.Event()
+    )
+    assert arrivals[0][1] == "Progress..."
+    assert arrivals[0][0] < 1.0
+    assert "".join(t for _, t in arrivals) == "Progress...done\n"
+
+
+def test_large_output_on_both_streams_does_not_deadlock():
+    script = (
+        "head -c 3000000 /dev/zero | tr '\\0' o | fold -w 99 & "
+        "head -c 3000000 /dev/zero | tr '\\0' e | fold -w 99 >&2; wait"
+    )
+    result, lines = run({"script": script}, timeout=30)
+    assert result.status == "succeeded"
+    assert len(text_of(lines, "stdout").replace("\n", "")) == 3_000_000
+    assert len(text_of(lines, "stderr").replace("\n", "")) == 3_000_000
