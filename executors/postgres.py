@@ -2,11 +2,15 @@
 
 A restore does what restore-postgres.sh of the runbook does: terminate connections, recreate the
 database, load the dump with psql, then verify table row counts.
+
+A query's values are bound parameters and its identifiers quoted by psycopg (executors/sqltext.py
+says where a placeholder may stand): a value never becomes SQL text.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import tempfile
@@ -27,10 +31,13 @@ from executors.base import (
     Result,
     Spec,
     human_bytes,
+    param_value,
     render_args,
     require,
 )
+from executors.placeholders import UnsafePlaceholder
 from executors.shell import ShellExecutor
+from executors.sqltext import scan_sql
 
 _DB_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,62}$")
 ROW_COUNTS_SQL = """
@@ -60,6 +67,34 @@ def format_table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[
     return [f"{text.rstrip()}\n" for text in out] + [f"({count} row{'s' if count != 1 else ''})\n"]
 
 
+def render_query(text: str, params: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The query psycopg runs, with ``%(name)s`` for each value and each identifier quoted, and
+    the values to bind."""
+    try:
+        placeholders = scan_sql(text)
+    except UnsafePlaceholder as exc:
+        raise ExecutorError(f"sql: {exc}", permanent=True) from None
+    values = {p.name: params[p.name] for p in placeholders if p.filter is None and p.name in params}
+    # With values to bind, psycopg reads every % of the text as the start of a placeholder.
+    literal = (lambda part: part.replace("%", "%%")) if values else (lambda part: part)
+    pieces, done = [], 0
+    for placeholder in placeholders:
+        pieces.append(literal(text[done : placeholder.start]))
+        if placeholder.filter == "identifier":
+            pieces.append(literal(_identifier(param_value(params, placeholder.name))))
+        else:
+            param_value(params, placeholder.name)
+            pieces.append(f"%({placeholder.name})s")
+        done = placeholder.end
+    return "".join(pieces) + literal(text[done:]), values
+
+
+def _identifier(name: str) -> str:
+    if not name:
+        raise ExecutorError("an identifier cannot be empty", permanent=True)
+    return sql.Identifier(name).as_string(None)
+
+
 def database_name(value: Any) -> str:
     name = str(value or "")
     if not _DB_NAME.match(name):
@@ -84,14 +119,18 @@ class PostgresExecutor:
         action = step.get("action")
         if action not in self.ACTIONS:
             raise ExecutorError(f"postgres action must be one of {self.ACTIONS}", permanent=True)
-        args = render_args(step.get("args", {}), params)
+        raw = dict(step.get("args", {}))
+        query = raw.pop("sql", None)
+        args = render_args(raw, params)
         spec: Spec = {
             "action": action,
             "database": database_name(args.get("database") or self.target.dbname),
         }
         if action == "query":
-            require(args, "sql")
-            spec["sql"] = args["sql"]
+            require({"sql": query}, "sql")
+            spec["sql"], values = render_query(str(query), params)
+            if values:
+                spec["params"] = values
         if action == "restore" and args.get("key"):
             spec["key"] = str(args["key"])
         elif action in ("backup", "restore"):
@@ -107,8 +146,13 @@ class PostgresExecutor:
             "restore": f"restore {spec.get('file') or 's3 ' + str(spec.get('key'))} "
             "(recreates the database)",
         }
-        return f"postgres {spec['action']} on {where}: {detail.get(spec['action'], '')}".rstrip(
+        text = f"postgres {spec['action']} on {where}: {detail.get(spec['action'], '')}".rstrip(
             ": "
+        )
+        values = spec.get("params") or {}
+        return text + "".join(
+            f"\nwith {name} = {json.dumps(value, ensure_ascii=False)}"
+            for name, value in values.items()
         )
 
     def run(self, spec: Spec, emit: Emit, cancel: Event) -> Result:
@@ -151,7 +195,7 @@ class PostgresExecutor:
 
     def _query(self, spec: Spec, emit: Emit, cancel: Event) -> Result:
         with self.connect(spec["database"], autocommit=True) as conn, conn.cursor() as cursor:
-            cursor.execute(spec["sql"])
+            cursor.execute(spec["sql"], spec.get("params") or None)
             if cursor.description is None:
                 emit("stdout", f"{cursor.statusmessage}\n")
                 return Result("succeeded", 0)

@@ -52,6 +52,78 @@ def run(pg, action, **args):
     return result, "".join(t for _, t in lines)
 
 
+def run_step(pg, step, params):
+    spec = pg.render(step, params)
+    lines = []
+    result = pg.run(spec, lambda s, t: lines.append((s, t)), threading.Event())
+    return result, "".join(t for _, t in lines)
+
+
+INJECTION = "x'; DROP TABLE victim; SELECT '"
+
+
+@pytest.fixture
+def victim(scratch_db):
+    with psycopg.connect(**{**ADMIN, "dbname": scratch_db}, autocommit=True) as conn:
+        conn.execute("CREATE TABLE victim (name text)")
+        conn.execute("INSERT INTO victim VALUES (%s), ('x'), ('50%% off')", [INJECTION])
+    return scratch_db
+
+
+def victim_rows(database: str) -> int:
+    with psycopg.connect(**{**ADMIN, "dbname": database}) as conn:
+        return conn.execute("SELECT count(*) FROM victim").fetchone()[0]
+
+
+def test_a_query_value_is_bound_so_sql_in_it_is_matched_literally(victim):
+    step = {
+        "action": "query",
+        "args": {"sql": "SELECT count(*) AS n FROM victim WHERE name = {{ v }}"},
+    }
+    result, text = run_step(executor(victim), step, {"v": INJECTION})
+    assert (result.status, text) == ("succeeded", "n\n-\n1\n(1 row)\n")
+    assert victim_rows(victim) == 3
+
+
+def test_a_placeholder_inside_a_string_literal_is_refused_and_nothing_runs(victim):
+    from executors.base import ExecutorError
+
+    step = {"action": "query", "args": {"sql": "SELECT * FROM victim WHERE name = '{{ v }}'"}}
+    with pytest.raises(ExecutorError, match="inside a string literal") as error:
+        run_step(executor(victim), step, {"v": INJECTION})
+    assert error.value.permanent
+    assert victim_rows(victim) == 3
+
+
+def test_a_percent_sign_in_a_query_with_a_bound_value_stays_a_percent_sign(victim):
+    sql = "SELECT name FROM victim WHERE name LIKE '%off' AND name <> {{ v }}"
+    step = {"action": "query", "args": {"sql": sql}}
+    result, text = run_step(executor(victim), step, {"v": "x"})
+    assert (result.status, text) == ("succeeded", "name\n-------\n50% off\n(1 row)\n")
+
+
+def test_an_identifier_placeholder_names_a_table_quoted(victim):
+    step = {"action": "query", "args": {"sql": "SELECT count(*) AS n FROM {{ t | identifier }}"}}
+    pg = executor(victim)
+    result, text = run_step(pg, step, {"t": "victim"})
+    assert (result.status, text) == ("succeeded", "n\n-\n3\n(1 row)\n")
+    result, text = run_step(pg, step, {"t": 'victim"; DROP TABLE victim; --'})
+    assert result.status == "failed" and "UndefinedTable" in text
+    assert victim_rows(victim) == 3
+
+
+def test_a_query_is_described_with_its_bound_values(victim):
+    pg = executor(victim)
+    sql = "DELETE FROM {{ t | identifier }} WHERE name = {{ v }}"
+    step = {"action": "query", "args": {"sql": sql}}
+    described = pg.describe(pg.render(step, {"t": "victim", "v": INJECTION}))
+    assert described == (
+        f"postgres query on postgres@127.0.0.1:5432/{victim}: "
+        'DELETE FROM "victim" WHERE name = %(v)s\n'
+        "with v = \"x'; DROP TABLE victim; SELECT '\""
+    )
+
+
 def test_the_connection_check_runs_select_1_and_reports_connections(scratch_db):
     result, text = run(executor(scratch_db), "check")
     assert result.status == "succeeded"
