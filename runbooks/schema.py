@@ -5,10 +5,13 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from executors.placeholders import has_filter, placeholder_names
+from executors.shellwords import check_argv, scan_script
+from executors.sqltext import scan_sql
 
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
-PLACEHOLDER = re.compile(r"\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}")
 Severity = Literal["sev1", "sev2", "sev3", "sev4"]
 ExecutorKind = Literal["shell", "manual", "ssh", "postgres", "s3", "http", "docker"]
 COMMAND_EXECUTORS = ("shell", "ssh")
@@ -115,6 +118,32 @@ class Step(_Strict):
     on_output_limit: Literal["kill", "continue"] = "kill"
     on_failure: str | None = None
 
+    # A placeholder must stand where its value can only ever be data: these raise a ValueError
+    # saying which placeholder, where and why (executors/shellwords.py, executors/sqltext.py).
+    @field_validator("script")
+    @classmethod
+    def _script_placeholders_are_safe(cls, script: str | None) -> str | None:
+        if script is not None:
+            scan_script(script)
+        return script
+
+    @field_validator("argv")
+    @classmethod
+    def _argv_placeholders_are_safe(cls, argv: list[str] | None) -> list[str] | None:
+        if argv is not None:
+            check_argv(argv)
+        return argv
+
+    @field_validator("args")
+    @classmethod
+    def _query_placeholders_are_safe(
+        cls, args: dict[str, Any], info: ValidationInfo
+    ) -> dict[str, Any]:
+        query = _is_query(info.data.get("executor"), info.data.get("action"))
+        if query and isinstance(args.get("sql"), str):
+            scan_sql(args["sql"])
+        return args
+
     @model_validator(mode="after")
     def _command_matches_executor(self) -> Step:
         if self.executor in COMMAND_EXECUTORS:
@@ -134,13 +163,21 @@ class Step(_Strict):
     def _placeholders_are_declared(self) -> None:
         declared = {p.name for p in self.params}
         texts = [*(self.argv or []), self.script or "", self.instructions, *_strings(self.args)]
-        used = {name for text in texts for name in PLACEHOLDER.findall(text)}
+        used = {name for text in texts for name in placeholder_names(text)}
         missing = sorted(used - declared)
         if missing:
             raise ValueError(f"placeholders without a parameter: {', '.join(missing)}")
+        query = "sql" if _is_query(self.executor, self.action) else None
+        data = [self.instructions, *_strings({k: v for k, v in self.args.items() if k != query})]
+        if any(has_filter(text) for text in data):
+            raise ValueError("a | filter in a placeholder is only allowed in a postgres query")
 
     def param(self, name: str) -> Parameter:
         return next(p for p in self.params if p.name == name)
+
+
+def _is_query(executor: Any, action: Any) -> bool:
+    return executor == "postgres" and action == "query"
 
 
 def _strings(value: Any) -> list[str]:

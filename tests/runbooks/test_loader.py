@@ -118,6 +118,141 @@ def test_an_invalid_file_is_reported_with_its_line_and_reason(tmp_path, text, li
     assert str(error).startswith(f"{path}:{line}: ")
 
 
+def test_every_test_fixture_runbook_loads():
+    report = load_runbook_dirs([ROOT / "tests" / "fixtures" / "runbooks"])
+    assert report.errors == []
+
+
+def step_file(body: str) -> str:
+    """A runbook with one step whose lines ``body`` gives, from line 6 on."""
+    return "slug: x\ntitle: t\nsteps:\n  - id: a\n    title: A\n" + body
+
+
+SAFE_CONTEXTS = """\
+    executor: shell
+    script: |
+      du -sh {{ v }}/* "{{ v }}" pre{{ v }}suf
+      x=$(date -d {{ v }}) && echo "got: $(printf '%s' "{{ v }}")"
+      cat <<'EOF'
+      no placeholder here
+      EOF
+      echo {{ v }} # a comment without one
+    params: [{name: v}]
+"""
+
+
+def test_a_value_after_the_command_string_of_sh_c_loads(tmp_path):
+    body = (
+        "    executor: shell\n"
+        "    argv: [sh, -c, 'echo \"$1\"', _, '{{ v }}']\n"
+        "    params: [{name: v}]\n"
+    )
+    loaded, error = load_runbook_file(write(tmp_path, step_file(body)))
+    assert (error, loaded.runbook.steps[0].argv[4]) == (None, "{{ v }}")
+
+
+def test_placeholders_in_safe_quoting_contexts_load(tmp_path):
+    loaded, error = load_runbook_file(write(tmp_path, step_file(SAFE_CONTEXTS)))
+    assert error is None
+    assert loaded.runbook.steps[0].params[0].name == "v"
+
+
+@pytest.mark.parametrize(
+    ("body", "line", "reason"),
+    [
+        pytest.param(
+            "    executor: shell\n    script: echo '{{ v }}'\n",
+            7,
+            "steps[0].script: Value error, placeholder {{ v }} is inside single quotes: "
+            "close the quotes before it, or use double quotes (column 7)",
+            id="single-quotes",
+        ),
+        pytest.param(
+            "    executor: ssh\n    target: h\n    script: |\n      cat <<EOF\n      {{ v }}\n"
+            "      EOF\n",
+            8,
+            "placeholder {{ v }} is inside a here-document, whose text goes to a program that "
+            "may run it: pass the value as an argument instead (line 2, column 1)",
+            id="heredoc-over-ssh",
+        ),
+        pytest.param(
+            '    executor: shell\n    script: eval "ls {{ v }}"\n',
+            7,
+            "placeholder {{ v }} is in an argument of eval, which may run it as code",
+            id="eval",
+        ),
+        pytest.param(
+            "    executor: ssh\n    target: h\n    script: ssh other 'rm {{ v }}'\n",
+            8,
+            "placeholder {{ v }} is inside single quotes",
+            id="ssh-remote-quoted",
+        ),
+        pytest.param(
+            "    executor: shell\n    script: ssh other rm {{ v }}\n",
+            7,
+            "placeholder {{ v }} is in an argument of ssh, which may run it as code",
+            id="ssh-remote-bare",
+        ),
+        pytest.param(
+            "    executor: shell\n    argv: [bash, -c, 'echo {{ v }}']\n",
+            7,
+            "steps[0].argv: Value error, placeholder {{ v }} is in the command string of bash -c, "
+            "which runs it",
+            id="argv-bash-c",
+        ),
+        pytest.param(
+            "    executor: shell\n    script: echo `ls {{ v }}`\n",
+            7,
+            "placeholder {{ v }} is inside backticks: use $( … ) instead",
+            id="backticks",
+        ),
+        pytest.param(
+            "    executor: shell\n    script: echo $(( {{ v }} + 1 ))\n",
+            7,
+            "placeholder {{ v }} is inside arithmetic, which bash evaluates as code",
+            id="arithmetic",
+        ),
+        pytest.param(
+            "    executor: shell\n    script: 'echo hi  # {{ v }}'\n",
+            7,
+            "placeholder {{ v }} is inside a comment",
+            id="comment",
+        ),
+        pytest.param(
+            "    executor: postgres\n    target: db\n    action: query\n"
+            "    args: {sql: \"SELECT * FROM t WHERE name = '{{ v }}'\"}\n",
+            9,
+            "steps[0].args: Value error, placeholder {{ v }} is inside a string literal: write "
+            "{{ name }} without quotes, its value is sent as a bound parameter (column 31)",
+            id="sql-literal",
+        ),
+        pytest.param(
+            "    executor: postgres\n    target: db\n    action: query\n"
+            '    args: {sql: "SELECT * FROM t{{ v }}"}\n',
+            9,
+            "placeholder {{ v }} is part of a bigger token",
+            id="sql-glued",
+        ),
+        pytest.param(
+            "    executor: s3\n    target: b\n    action: list\n"
+            "    args: {prefix: '{{ v | identifier }}'}\n",
+            4,
+            "a | filter in a placeholder is only allowed in a postgres query",
+            id="filter-outside-sql",
+        ),
+    ],
+)
+def test_a_placeholder_where_no_value_is_safe_is_refused_with_its_line(
+    tmp_path, body, line, reason
+):
+    text = step_file(body + "    params: [{name: v}]\n")
+    path = write(tmp_path, text)
+    loaded, error = load_runbook_file(path)
+    assert loaded is None
+    assert (error.line, str(error).startswith(f"{path}:{line}: ")) == (line, True)
+    assert reason in error.reason
+
+
 def test_a_bad_file_does_not_stop_the_others_from_loading(tmp_path):
     write(tmp_path, VALID, "a-good.yaml")
     write(tmp_path, "slug: broken\n", "b-broken.yaml")
