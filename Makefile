@@ -8,6 +8,8 @@ PYTHON ?= $(shell for c in python3.13 python3.12 python3 $(wildcard $(HOME)/.pye
 	if $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then echo $$c; break; fi; done)
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/incident_console
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/9
+# Reverse proxies whose X-Forwarded-For uvicorn believes (none unless set; see the README).
+TRUSTED_PROXIES ?=
 
 .PHONY: install run test test-embedded test-service lint bench clean
 
@@ -25,7 +27,8 @@ run: install
 	$(BIN)/python manage.py sync_runbooks
 	$(BIN)/python manage.py ensure_admin
 	@echo "Incident Console on http://127.0.0.1:$(PORT)/"
-	INCIDENT_CONSOLE_SERVER=1 $(BIN)/uvicorn incident_console.asgi:application --host 127.0.0.1 --port $(PORT)
+	INCIDENT_CONSOLE_SERVER=1 $(BIN)/uvicorn incident_console.asgi:application --host 127.0.0.1 --port $(PORT) \
+		--forwarded-allow-ips='$(TRUSTED_PROXIES)'
 
 test: test-embedded test-service
 
@@ -34,7 +37,7 @@ test-embedded: install
 
 test-service: install
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) SECRET_KEY=test-only-secret-key DB_CONN_MAX_AGE=0 \
-		$(BIN)/pytest
+		METRICS_TOKEN=test-only-metrics-token $(BIN)/pytest
 
 lint: install
 	$(BIN)/ruff check .

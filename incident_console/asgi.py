@@ -14,6 +14,7 @@ from incident_console.accounts.websocket_auth import (  # noqa: E402
     SameOriginValidator,
     WebsocketAuthStack,
 )
+from incident_console.checks import refuse_to_start_misconfigured  # noqa: E402
 from incident_console.runs.consumers import CLOSE_NOT_FOUND, RunOutputConsumer  # noqa: E402
 
 
@@ -33,6 +34,7 @@ websocket_urlpatterns = [
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
+        "lifespan": refuse_to_start_misconfigured,
         "websocket": SameOriginValidator(WebsocketAuthStack(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -6,6 +6,7 @@ Counting in the database (not in process memory) gives the same answer from ever
 from __future__ import annotations
 
 import hmac
+import ipaddress
 
 from django.conf import settings
 from django.db.models import Count
@@ -70,13 +71,33 @@ class ConsoleCollector:
 
 
 def prometheus_metrics(request):
-    """GET /metrics; with METRICS_TOKEN set, scrapers send it as a bearer token."""
-    if settings.METRICS_TOKEN:
-        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-        if not hmac.compare_digest(given.encode(), settings.METRICS_TOKEN.encode()):
-            return HttpResponse(
-                "a bearer token is required\n", status=401, content_type="text/plain"
-            )
+    """GET /metrics for a scraper with METRICS_TOKEN as its bearer token; without a token set,
+    embedded mode answers loopback clients only (service mode refuses to start without one)."""
+    refusal = _refusal(request)
+    if refusal is not None:
+        return refusal
     registry = CollectorRegistry()
     registry.register(ConsoleCollector())
     return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+
+
+def _refusal(request) -> HttpResponse | None:
+    if settings.METRICS_TOKEN:
+        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        if hmac.compare_digest(given.encode(), settings.METRICS_TOKEN.encode()):
+            return None
+        return HttpResponse("a bearer token is required\n", status=401, content_type="text/plain")
+    if settings.EMBEDDED and _is_loopback(request.META.get("REMOTE_ADDR", "")):
+        return None
+    return HttpResponse(
+        "set METRICS_TOKEN to scrape /metrics from another host\n",
+        status=403,
+        content_type="text/plain",
+    )
+
+
+def _is_loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False

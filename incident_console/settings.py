@@ -14,7 +14,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from incident_console.env import env_bool, env_float, env_int, env_list, env_str
+from incident_console.env import env_bool, env_float, env_int, env_list, env_networks, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -42,6 +42,10 @@ SECRET_KEY = _secret_key()
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# Reverse proxies (addresses or networks) whose X-Forwarded-For and X-Forwarded-Proto are
+# believed; none by default.  uvicorn does the resolving and must be given the same list:
+# `--forwarded-allow-ips "$TRUSTED_PROXIES"` (Makefile, docker-compose.yml, README).
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -80,15 +84,21 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-# Login throttling (django-axes): five wrong passwords for one user from one address lock
-# that pair out for fifteen minutes.
+# Login throttling (django-axes): five wrong passwords for one user, from any address, lock
+# that user out for fifteen minutes (`manage.py axes_reset_username NAME` lifts it sooner).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = env_float("LOGIN_COOLOFF_HOURS", 0.25, minimum=0.01)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# axes.W006 asks for ip_address in the lockout; per username nothing rotated (addresses, user
+# agents) gets around it, while an address lockout would lock out every user behind one proxy.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# The address axes records is the peer's, or the client a TRUSTED_PROXIES proxy named
+# (uvicorn resolves that), never a header a client sets.
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
@@ -267,6 +277,8 @@ SLA_RTO_HOURS = env_float("SLA_RTO_HOURS", 4.0, minimum=0.01)
 SLA_RPO_HOURS = env_float("SLA_RPO_HOURS", 24.0, minimum=0.01)
 SLA_RPO_CRITICAL_HOURS = env_float("SLA_RPO_CRITICAL_HOURS", 1.0, minimum=0.01)
 SLA_MTTR_HOURS = env_float("SLA_MTTR_HOURS", 2.0, minimum=0.01)
+# Required in service mode (system check console.E001); embedded, /metrics without a token
+# answers loopback clients only.
 METRICS_TOKEN = env_str("METRICS_TOKEN")
 
 REST_FRAMEWORK = {

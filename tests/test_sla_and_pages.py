@@ -94,8 +94,8 @@ def test_prometheus_metrics_count_incidents_runs_and_durations(incident, make_ru
     make_run(
         incident, started_at=now - timedelta(seconds=3), finished_at=now, command_display="seq"
     )
-    settings.METRICS_TOKEN = ""
-    body = Client().get("/metrics").content.decode()
+    settings.METRICS_TOKEN = "scrape-me"
+    body = Client().get("/metrics", HTTP_AUTHORIZATION="Bearer scrape-me").content.decode()
     assert 'incident_console_open_incidents{severity="sev3"} 1.0' in body
     assert 'incident_console_step_runs{status="succeeded"} 1.0' in body
     assert 'incident_console_step_run_duration_seconds_bucket{executor="shell",le="5"} 1.0' in body

@@ -16,4 +16,6 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self) -> None:
+        from incident_console import checks  # noqa: F401 - registers the deployment checks
+
         post_migrate.connect(_ensure_roles, dispatch_uid="incident_console.roles")
