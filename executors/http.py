@@ -134,9 +134,8 @@ class HTTPExecutor:
         return mask_all(body.decode("utf-8", "replace"), self._secrets())[: self.excerpt_chars]
 
     def _secrets(self) -> list[str]:
-        """The credentials this executor holds: its header values, and a bearer's token."""
-        values = list(self.headers.values())
-        return values + [v.split(" ", 1)[1] for v in values if " " in v.strip()]
+        """The credentials this executor holds: its header values, without a scheme (Bearer)."""
+        return [value.strip().split(" ", 1)[-1] for value in self.headers.values()]
 
 
 def origin(url: str) -> tuple[str, str, int | None]:

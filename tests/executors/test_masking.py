@@ -1,4 +1,4 @@
-from executors.masking import MASK, SecretMasker
+from executors.masking import MASK, SecretMasker, mask_all
 
 
 def collect(secrets, pieces):
@@ -47,3 +47,9 @@ def test_each_line_of_a_private_key_is_masked():
 def test_text_without_secrets_passes_through_unchanged():
     text, out = collect([], [("stdout", "plain"), ("stdout", " text\n")])
     assert out == [("stdout", "plain"), ("stdout", " text\n")]
+
+
+def test_mask_all_masks_complete_text_at_once_without_holding_anything_back():
+    assert mask_all(
+        "key:\nline-one-of-key\nline-two-of-key\nend", ["line-one-of-key\nline-two-of-key"]
+    ) == (f"key:\n{MASK}\n{MASK}\nend")
