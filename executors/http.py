@@ -31,8 +31,8 @@ from executors.masking import mask_all
 
 METHODS = {"GET", "HEAD", "POST"}
 DEFAULT_PORTS = {"http": 80, "https": 443}
-# Before its first placeholder a URL must have ended its origin: a path ("/…", "…/"), a query
-# or, for an absolute URL, "scheme://host[:port]" followed by "/", "?" or "#".
+# What precedes a URL's first placeholder: a relative reference (neither "//…" nor "scheme:…"),
+# or "scheme://host[:port]" already closed by "/", "?" or "#".
 _ORIGIN_ENDED = re.compile(r"[a-z][a-z0-9+.-]*://[^/?#]+[/?#]|(?![a-z][a-z0-9+.-]*:|//)[^\s]", re.I)
 
 
