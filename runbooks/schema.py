@@ -231,6 +231,9 @@ class Runbook(_Strict):
     escalation: list[str] = Field(default_factory=list)
     escalation_rules: list[EscalationRule] = Field(default_factory=list)
     auto_resolve: bool = Field(default=False, description="resolve when its alerts resolve")
+    restricted: bool = Field(
+        default=False, description="incidents open visible to participants and commanders only"
+    )
     notes: list[str] = Field(default_factory=list)
     steps: list[Step]
 

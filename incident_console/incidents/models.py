@@ -49,6 +49,11 @@ class Scenario(models.Model):
     def step(self, step_id: str) -> dict | None:
         return next((step for step in self.steps if step["id"] == step_id), None)
 
+    @property
+    def restricted(self) -> bool:
+        """Whether its incidents open restricted (the runbook's ``restricted: true``)."""
+        return bool(self.definition.get("restricted", False))
+
 
 class Incident(models.Model):
     class Status(models.TextChoices):
@@ -88,6 +93,15 @@ class Incident(models.Model):
     is_drill = models.BooleanField(default=False)
     alert_group_key = models.CharField(max_length=500, blank=True, db_index=True)
     labels = models.JSONField(default=dict, blank=True)
+    restricted = models.BooleanField(
+        default=False, help_text="Only its participants and commanders can see it."
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="+",
+        help_text="People brought into a restricted incident by someone already in it.",
+    )
 
     class Meta:
         ordering = ["-opened_at"]

@@ -63,10 +63,13 @@ def incident_open(
     is_drill: bool = False,
     labels: dict | None = None,
     alert_group_key: str = "",
+    restricted: bool = False,
 ) -> Incident:
     """Open an incident of a scenario, arm its escalation timers and announce it.
 
     ``system`` opens are the console's own (alerts, drills) and need no user's role.
+    It opens restricted when asked to or when its runbook says ``restricted: true``; only a
+    commander can lift that later (``incident_restrict``).
     """
     if not system:
         require(actor, RESPOND, "opening an incident")
@@ -89,14 +92,20 @@ def incident_open(
             is_drill=is_drill,
             labels=labels or {},
             alert_group_key=alert_group_key,
+            restricted=restricted or scenario.restricted,
         )
         timeline_add(
             incident=incident,
             kind=TimelineEntry.Kind.INCIDENT_OPENED,
             message=f"Opened {severity.upper()} {'drill' if is_drill else 'incident'} "
-            f"“{incident.title}” ({scenario.title})",
+            f"“{incident.title}” ({scenario.title})"
+            + (", restricted to its participants and commanders" if incident.restricted else ""),
             actor=actor,
-            data={"scenario": scenario.slug, "runbook_version": scenario.version},
+            data={
+                "scenario": scenario.slug,
+                "runbook_version": scenario.version,
+                "restricted": incident.restricted,
+            },
         )
         escalations_arm(incident)
         announce_opened(incident, actor)
@@ -216,12 +225,63 @@ def incident_update(*, incident: Incident, actor, **changes) -> Incident:
     return incident
 
 
-def _commander(username):
+def incident_restrict(*, incident: Incident, restricted: bool, actor) -> Incident:
+    """Restrict an incident to its participants and commanders, or open it to everyone.
+
+    Commander only; the change is a compare-and-set and goes on the timeline.
+    """
+    require(actor, COMMAND, "restricting an incident or lifting it")
+    with transaction.atomic():
+        changed = Incident.objects.filter(pk=incident.pk, restricted=not restricted).update(
+            restricted=restricted, updated_at=timezone.now()
+        )
+        if changed != 1:
+            state = "restricted" if restricted else "not restricted"
+            raise Conflict(f"the incident is already {state}")
+        timeline_add(
+            incident=incident,
+            kind=TimelineEntry.Kind.UPDATED,
+            message="Restricted to its participants and commanders"
+            if restricted
+            else "Opened to everyone who can sign in",
+            actor=actor,
+            data={"restricted": restricted},
+        )
+        incident.refresh_from_db()
+    return incident
+
+
+def incident_member_add(*, incident: Incident, username: str, actor):
+    """Bring someone into an incident, so that they see it while it is restricted.
+
+    Anyone who can act on the incident (responder role, and able to see it) may add people.
+    """
+    require(actor, RESPOND, "adding someone to an incident")
+    member = _active_user(username, field="username")
+    if incident.members.filter(pk=member.pk).exists():
+        raise Conflict(f"{member.username} is already in the incident")
+    with transaction.atomic():
+        incident.members.add(member)
+        timeline_add(
+            incident=incident,
+            kind=TimelineEntry.Kind.UPDATED,
+            message=f"Added {member.username} to the incident",
+            actor=actor,
+            data={"member": member.username},
+        )
+    return member
+
+
+def _active_user(username, *, field: str):
     from django.contrib.auth import get_user_model
 
-    if username in (None, ""):
-        return None
     user = get_user_model().objects.filter(username=username, is_active=True).first()
     if user is None:
-        raise InvalidInput("no such user", fields={"commander": f"no active user {username!r}"})
+        raise InvalidInput("no such user", fields={field: f"no active user {username!r}"})
     return user
+
+
+def _commander(username):
+    if username in (None, ""):
+        return None
+    return _active_user(username, field="commander")
