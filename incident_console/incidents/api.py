@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from incident_console.incidents import services
 from incident_console.incidents.models import Incident, Scenario
 from incident_console.incidents.postmortem import postmortem_markdown
+from incident_console.incidents.selectors import incidents_visible_to
 from incident_console.incidents.serializers import (
     EscalateSerializer,
     IncidentCreateSerializer,
@@ -18,7 +19,9 @@ from incident_console.incidents.serializers import (
     IncidentSerializer,
     IncidentUpdateSerializer,
     ManualStepSerializer,
+    MemberSerializer,
     NoteSerializer,
+    RestrictSerializer,
     ScenarioSerializer,
     StepPreviewSerializer,
     StepRunRequestSerializer,
@@ -79,9 +82,11 @@ class IncidentViewSet(
         return IncidentSerializer
 
     def get_queryset(self):
+        # A restricted incident someone may not see is a 404 under every action, not a 403.
+        incidents = incidents_visible_to(self.request.user, super().get_queryset())
         if self.action != "list":
-            return super().get_queryset()
-        return incidents_filtered(super().get_queryset(), self.request.query_params)
+            return incidents
+        return incidents_filtered(incidents, self.request.query_params)
 
     @extend_schema(
         parameters=[OpenApiParameter(name, str, description=text) for name, text in FILTERS.items()]
@@ -97,6 +102,7 @@ class IncidentViewSet(
             title=data.get("title", ""),
             severity=data.get("severity"),
             actor=request.user,
+            restricted=data["restricted"],
         )
         return Response(IncidentDetailSerializer(incident).data, status=status.HTTP_201_CREATED)
 
@@ -165,6 +171,9 @@ class IncidentLifecycleViewSet(viewsets.GenericViewSet):
     queryset = Incident.objects.select_related("scenario", "opened_by", "commander")
     serializer_class = IncidentSerializer
 
+    def get_queryset(self):
+        return incidents_visible_to(self.request.user, super().get_queryset())
+
     @extend_schema(request=TransitionSerializer, responses=IncidentSerializer)
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):
@@ -189,6 +198,24 @@ class IncidentLifecycleViewSet(viewsets.GenericViewSet):
         data = _valid(IncidentUpdateSerializer, request.data)
         incident = services.incident_update(incident=self.get_object(), actor=request.user, **data)
         return Response(IncidentSerializer(incident).data)
+
+    @extend_schema(request=RestrictSerializer, responses=IncidentSerializer)
+    @action(detail=True, methods=["post"])
+    def restrict(self, request, pk=None):
+        data = _valid(RestrictSerializer, request.data)
+        incident = services.incident_restrict(
+            incident=self.get_object(), restricted=data["restricted"], actor=request.user
+        )
+        return Response(IncidentSerializer(incident).data)
+
+    @extend_schema(request=MemberSerializer, responses={201: MemberSerializer})
+    @action(detail=True, methods=["post"])
+    def members(self, request, pk=None):
+        data = _valid(MemberSerializer, request.data)
+        member = services.incident_member_add(
+            incident=self.get_object(), username=data["username"], actor=request.user
+        )
+        return Response({"username": member.username}, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=EscalateSerializer, responses={202: None})
     @action(detail=True, methods=["post"])

@@ -26,6 +26,11 @@ def postmortem_markdown(incident: Incident) -> str:
         + (f" ({incident.scenario.title_ru})" if incident.scenario.title_ru else ""),
         f"- Severity: {incident.severity.upper()}{' (drill)' if incident.is_drill else ''}",
         f"- Status: {incident.status}",
+        *(
+            ["- Restricted: only its participants and commanders may read this"]
+            if incident.restricted
+            else []
+        ),
         f"- Commander: {incident.commander.username if incident.commander else '—'}",
         f"- Opened: {incident.opened_at:%Y-%m-%d %H:%M:%S} UTC"
         f" by {incident.opened_by.username if incident.opened_by else '—'}",

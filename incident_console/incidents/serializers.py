@@ -23,6 +23,9 @@ class StepSerializer(serializers.Serializer):
 class ScenarioSerializer(serializers.ModelSerializer):
     steps = StepSerializer(many=True, read_only=True)
     expected_recovery = serializers.SerializerMethodField()
+    restricted = serializers.BooleanField(
+        read_only=True, help_text="Its incidents open restricted to participants and commanders."
+    )
 
     class Meta:
         model = Scenario
@@ -35,6 +38,7 @@ class ScenarioSerializer(serializers.ModelSerializer):
             "alerts",
             "symptoms",
             "expected_recovery",
+            "restricted",
             "steps",
             "version",
         ]
@@ -52,6 +56,12 @@ class IncidentCreateSerializer(serializers.Serializer):
     scenario = serializers.SlugField()
     title = serializers.CharField(max_length=200, required=False, allow_blank=True)
     severity = serializers.ChoiceField(choices=Severity.choices, required=False)
+    restricted = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Only its participants and commanders will see it. A scenario whose runbook "
+        "says restricted: true opens restricted whatever this says.",
+    )
 
 
 class IncidentSerializer(serializers.ModelSerializer):
@@ -66,6 +76,7 @@ class IncidentSerializer(serializers.ModelSerializer):
             "impact",
             "is_drill",
             "labels",
+            "restricted",
             "id",
             "scenario",
             "title",
@@ -86,9 +97,10 @@ class IncidentStepSerializer(StepSerializer):
 
 class IncidentDetailSerializer(IncidentSerializer):
     steps = serializers.SerializerMethodField()
+    members = serializers.SlugRelatedField(slug_field="username", many=True, read_only=True)
 
     class Meta(IncidentSerializer.Meta):
-        fields = [*IncidentSerializer.Meta.fields, "steps"]
+        fields = [*IncidentSerializer.Meta.fields, "members", "steps"]
 
     def get_steps(self, incident: Incident) -> list[dict]:
         latest = {}
@@ -166,6 +178,16 @@ class IncidentUpdateSerializer(serializers.Serializer):
     impact = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     severity = serializers.ChoiceField(choices=Severity.choices, required=False)
     title = serializers.CharField(required=False, max_length=200)
+
+
+class RestrictSerializer(serializers.Serializer):
+    restricted = serializers.BooleanField(
+        help_text="true: only participants and commanders see it; false: everyone signed in."
+    )
+
+
+class MemberSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
 
 
 class EscalateSerializer(serializers.Serializer):

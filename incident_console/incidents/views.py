@@ -18,6 +18,7 @@ from incident_console.incidents.models import (
     Scenario,
     Severity,
 )
+from incident_console.incidents.selectors import incidents_visible_to, runs_visible_to
 from incident_console.incidents.sla import rto_clock
 from incident_console.runs.models import OutputChunk, StepRun
 from incident_console.runs.services import step_params_suggested
@@ -27,10 +28,9 @@ TIMELINE_PREVIEW = 50
 
 @login_required
 def dashboard(request):
-    active = Incident.objects.filter(status__in=Incident.ACTIVE_STATUSES).select_related("scenario")
-    recent = Incident.objects.exclude(status__in=Incident.ACTIVE_STATUSES).select_related(
-        "scenario"
-    )[:20]
+    incidents = incidents_visible_to(request.user).select_related("scenario")
+    active = incidents.filter(status__in=Incident.ACTIVE_STATUSES)
+    recent = incidents.exclude(status__in=Incident.ACTIVE_STATUSES)[:20]
     return render(request, "incidents/dashboard.html", {"active": active, "recent": recent})
 
 
@@ -38,15 +38,22 @@ def dashboard(request):
 @require_http_methods(["GET", "POST"])
 def incident_new(request):
     scenarios = Scenario.objects.filter(is_active=True)
-    form = {"scenario": request.GET.get("scenario", ""), "title": "", "severity": ""}
+    form = {
+        "scenario": request.GET.get("scenario", ""),
+        "title": "",
+        "severity": "",
+        "restricted": False,
+    }
     if request.method == "POST":
         form = {key: request.POST.get(key, "").strip() for key in ("scenario", "title", "severity")}
+        form["restricted"] = request.POST.get("restricted") == "on"
         try:
             incident = services.incident_open(
                 scenario_slug=form["scenario"],
                 title=form["title"],
                 severity=form["severity"] or None,
                 actor=request.user,
+                restricted=form["restricted"],
             )
         except ServiceError as exc:
             messages.error(request, exc.message)
@@ -62,7 +69,7 @@ def _status(request) -> int:
 
 @login_required
 def incident_detail(request, pk: int):
-    incident = get_object_or_404(Incident.objects.select_related("scenario", "opened_by"), pk=pk)
+    incident = _visible_incident(request, pk)
     runs = list(incident.runs.select_related("created_by").order_by("created_at", "pk"))
     latest = {run.step_id: run for run in runs}
     runbook = incident.scenario.runbook
@@ -102,8 +109,15 @@ def incident_detail(request, pk: int):
         "steps": steps,
         "timeline": list(reversed(timeline)),
         "page_state": page_state,
+        "members": incident.members.order_by("username"),
     }
     return render(request, "incidents/incident_detail.html", context)
+
+
+def _visible_incident(request, pk: int) -> Incident:
+    """The incident, or a 404 when it does not exist or is restricted and not for this user."""
+    incidents = incidents_visible_to(request.user).select_related("scenario", "opened_by")
+    return get_object_or_404(incidents, pk=pk)
 
 
 def _args_display(step: dict) -> str:
@@ -143,7 +157,7 @@ def _gap(delta) -> str:
 @login_required
 def incident_timeline(request, pk: int):
     """Every event in order with the time since the one before, a page of 500 at a time."""
-    incident = get_object_or_404(Incident.objects.select_related("scenario", "opened_by"), pk=pk)
+    incident = _visible_incident(request, pk)
     ordered = incident.timeline.select_related("actor", "run").order_by("at", "pk")
     page = Paginator(ordered, TIMELINE_PAGE).get_page(request.GET.get("page"))
     entries = list(page.object_list)
@@ -159,7 +173,7 @@ def incident_timeline(request, pk: int):
 
 @login_required
 def run_output_text(request, pk: int):
-    run = get_object_or_404(StepRun, pk=pk)
+    run = get_object_or_404(runs_visible_to(request.user), pk=pk)
     chunks = OutputChunk.objects.filter(run=run).order_by("seq").values_list("text", flat=True)
     header = f"# {run.step_title}\n# $ {run.command_display}\n# status: {run.status}\n"
     response = StreamingHttpResponse(
@@ -181,7 +195,7 @@ def incident_list(request):
 
     from incident_console.incidents.api import incidents_filtered
 
-    incidents = Incident.objects.select_related("scenario", "commander")
+    incidents = incidents_visible_to(request.user).select_related("scenario", "commander")
     try:
         incidents = incidents_filtered(incidents, request.GET)
         error = ""
@@ -206,9 +220,22 @@ def sla_page(request):
     """MTTR per month and per scenario, RTO breaches and time to acknowledge, with a chart."""
     from incident_console.incidents.sla import sla_report
 
+    # Figures count every incident; a breach is named only to someone who may see it.
     incidents = Incident.objects.filter(is_drill=False).select_related("scenario")
     report = sla_report(incidents)
-    context = {"report": report, "chart": _bars(report["by_month"], report["mttr_target_hours"])}
+    named = set(
+        incidents_visible_to(request.user)
+        .filter(pk__in=[incident.pk for incident in report["rto_breaches"]])
+        .values_list("pk", flat=True)
+    )
+    context = {
+        "report": report,
+        "breaches": [
+            {"incident": incident, "named": incident.pk in named}
+            for incident in report["rto_breaches"]
+        ],
+        "chart": _bars(report["by_month"], report["mttr_target_hours"]),
+    }
     return render(request, "incidents/sla.html", context)
 
 

@@ -6,6 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from incident_console.incidents.selectors import runs_visible_to
 from incident_console.runs import services
 from incident_console.runs.models import StepRun
 from incident_console.runs.queries import PAGE_SIZE, chunks_after
@@ -19,6 +20,10 @@ from incident_console.runs.serializers import (
 class StepRunViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     queryset = StepRun.objects.select_related("created_by")
     serializer_class = StepRunSerializer
+
+    def get_queryset(self):
+        # A run of a restricted incident someone may not see is a 404, output included.
+        return runs_visible_to(self.request.user, super().get_queryset())
 
     @extend_schema(
         parameters=[

@@ -10,6 +10,7 @@ from __future__ import annotations
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from incident_console.incidents.selectors import runs_visible_to
 from incident_console.runs.broadcast import run_group
 from incident_console.runs.models import StepRun
 from incident_console.runs.queries import PAGE_SIZE, chunks_after
@@ -34,7 +35,8 @@ class RunOutputConsumer(AsyncJsonWebsocketConsumer):
         if after is None:
             await self.close(code=CLOSE_BAD_REQUEST)
             return
-        run = await _load_run(self.run_id)
+        # A run of a restricted incident this user may not see closes like one that never was.
+        run = await _load_run(self.run_id, user)
         if run is None:
             await self.close(code=CLOSE_NOT_FOUND)
             return
@@ -43,8 +45,8 @@ class RunOutputConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
         await self._send_stored(before=None)
-        run = await _load_run(self.run_id)
-        if run.is_finished:
+        run = await _load_run(self.run_id, user)
+        if run is not None and run.is_finished:
             await self._send_status(run.status, run.exit_code)
 
     async def disconnect(self, code: int) -> None:
@@ -97,5 +99,5 @@ def _after_from_query(query_string: bytes) -> int | None:
 
 
 @database_sync_to_async
-def _load_run(run_id: int) -> StepRun | None:
-    return StepRun.objects.filter(pk=run_id).first()
+def _load_run(run_id: int, user) -> StepRun | None:
+    return runs_visible_to(user).filter(pk=run_id).first()

@@ -377,6 +377,8 @@
       var kind = form.dataset.form;
       if (kind === "note") { lifecycle("notes", {text: data.get("text")}); }
       if (kind === "impact") { lifecycle("update_details", {impact: data.get("impact")}); }
+      if (kind === "restrict") { lifecycle("restrict", {restricted: data.get("restricted") === "true"}); }
+      if (kind === "member") { lifecycle("members", {username: data.get("username")}); }
       if (kind === "escalate") {
         lifecycle("escalate", {notify: [data.get("notify")], message: data.get("message")});
       }
