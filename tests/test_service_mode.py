@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.service, pytest.mark.django_db(transaction=True)]
 
 def test_service_mode_uses_postgresql_and_redis():
     assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
-    assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+    assert settings.CHANNEL_LAYERS["default"]["BACKEND"].endswith("ResilientRedisChannelLayer")
     assert settings.CELERY_BROKER_URL.startswith("redis://")
 
 

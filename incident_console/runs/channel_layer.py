@@ -1,4 +1,5 @@
-"""The embedded mode's channel layer: Channels' in-memory layer, callable from worker threads.
+"""Channel layers: the embedded mode's in-memory layer, callable from worker threads, and the
+service mode's Redis layer, which survives a Redis restart.
 
 InMemoryChannelLayer keeps asyncio queues that belong to the server's event loop.  Steps run
 on threads with loops of their own, so their sends are handed to the server's loop.
@@ -7,8 +8,13 @@ on threads with loops of their own, so their sends are handed to the server's lo
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from channels.layers import InMemoryChannelLayer
+from channels_redis.core import RedisChannelLayer
+from redis.exceptions import RedisError
+
+log = logging.getLogger(__name__)
 
 
 class ThreadSafeInMemoryChannelLayer(InMemoryChannelLayer):
@@ -30,3 +36,23 @@ class ThreadSafeInMemoryChannelLayer(InMemoryChannelLayer):
             await coroutine
             return
         await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coroutine, home))
+
+
+class ResilientRedisChannelLayer(RedisChannelLayer):
+    """channels-redis, but a consumer outlives a Redis outage.
+
+    channels-redis raises out of ``receive`` when Redis is unreachable, which ends every open
+    websocket.  Here the receive waits for Redis to come back instead; the consumer meanwhile
+    serves stored output from the database and re-joins its group (Redis without persistence
+    forgets group memberships when it restarts).
+    """
+
+    retry_after = 1.0
+
+    async def receive(self, channel):
+        while True:
+            try:
+                return await super().receive(channel)
+            except (OSError, RedisError) as error:
+                log.warning("channel layer unreachable (%s); receiving again shortly", error)
+                await asyncio.sleep(self.retry_after)

@@ -7,8 +7,13 @@ any hole is filled from the database, so a client sees every chunk once, in orde
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from redis.exceptions import RedisError
 
 from incident_console.incidents.selectors import runs_visible_to
 from incident_console.runs.broadcast import run_group
@@ -18,12 +23,22 @@ from incident_console.runs.queries import PAGE_SIZE, chunks_after
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NOT_FOUND = 4404
 CLOSE_BAD_REQUEST = 4400
+# While live pushes flow, the group is re-joined and the database checked this often (a
+# Redis restart forgets group memberships); while they do not, the database is polled.
+LIVE_CHECK_INTERVAL = 5.0
+POLL_INTERVAL = 1.0
+JOIN_TIMEOUT = 2.0
+
+log = logging.getLogger(__name__)
 
 
 class RunOutputConsumer(AsyncJsonWebsocketConsumer):
     run_id: int
     last_seq: int = 0
     group: str = ""
+    live: bool = False
+    finished: bool = False
+    keeper: asyncio.Task | None = None
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -42,31 +57,75 @@ class RunOutputConsumer(AsyncJsonWebsocketConsumer):
             return
         self.last_seq = after
         self.group = run_group(self.run_id)
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        self.user = user
+        self.sending = asyncio.Lock()
+        self.live = await self._join()
         await self.accept()
-        await self._send_stored(before=None)
+        if not self.live:
+            await self.send_json({"type": "live", "live": False})
+        async with self.sending:
+            await self._send_stored(before=None)
         run = await _load_run(self.run_id, user)
         if run is not None and run.is_finished:
             await self._send_status(run.status, run.exit_code)
+        else:
+            self.keeper = asyncio.create_task(self._keep_up())
 
     async def disconnect(self, code: int) -> None:
+        if self.keeper is not None:
+            self.keeper.cancel()
         if self.group:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+            with contextlib.suppress(OSError, TimeoutError, RedisError):
+                await asyncio.wait_for(
+                    self.channel_layer.group_discard(self.group, self.channel_name), JOIN_TIMEOUT
+                )
+
+    async def _join(self) -> bool:
+        try:
+            await asyncio.wait_for(
+                self.channel_layer.group_add(self.group, self.channel_name), JOIN_TIMEOUT
+            )
+        except (OSError, TimeoutError, RedisError) as error:
+            log.warning(
+                "run %s: live updates paused, channel layer unreachable: %s", self.run_id, error
+            )
+            return False
+        return True
+
+    async def _keep_up(self) -> None:
+        """The socket is only a hint: re-join the group and catch up from the database until
+        the run ends, so a lost push or a Redis restart costs a delay, never a line."""
+        while not self.finished:
+            await asyncio.sleep(LIVE_CHECK_INTERVAL if self.live else POLL_INTERVAL)
+            joined = await self._join()
+            if joined != self.live:
+                self.live = joined
+                await self.send_json({"type": "live", "live": joined})
+            run = await _load_run(self.run_id, self.user)
+            async with self.sending:
+                await self._send_stored(before=None)
+            if run is None:
+                await self.close(code=CLOSE_NOT_FOUND)
+                return
+            if run.is_finished:
+                await self._send_status(run.status, run.exit_code)
 
     async def receive_json(self, content, **kwargs) -> None:
         """Clients only listen; anything they send is ignored."""
 
     async def run_output(self, event: dict) -> None:
-        for chunk in event["chunks"]:
-            if chunk["seq"] <= self.last_seq:
-                continue
-            if chunk["seq"] > self.last_seq + 1:
-                await self._send_stored(before=chunk["seq"])
-            await self._send_chunk(chunk)
+        async with self.sending:
+            for chunk in event["chunks"]:
+                if chunk["seq"] <= self.last_seq:
+                    continue
+                if chunk["seq"] > self.last_seq + 1:
+                    await self._send_stored(before=chunk["seq"])
+                await self._send_chunk(chunk)
 
     async def run_status(self, event: dict) -> None:
-        if event.get("last_seq", 0) > self.last_seq:
-            await self._send_stored(before=None)
+        async with self.sending:
+            if event.get("last_seq", 0) > self.last_seq:
+                await self._send_stored(before=None)
         await self._send_status(event["status"], event.get("exit_code"))
 
     async def _send_stored(self, *, before: int | None) -> None:
@@ -80,10 +139,15 @@ class RunOutputConsumer(AsyncJsonWebsocketConsumer):
                 return
 
     async def _send_chunk(self, chunk: dict) -> None:
+        if chunk["seq"] <= self.last_seq:
+            return
         await self.send_json({"type": "output", **chunk})
         self.last_seq = chunk["seq"]
 
     async def _send_status(self, status: str, exit_code: int | None) -> None:
+        if self.finished:
+            return
+        self.finished = status not in StepRun.ACTIVE_STATUSES
         await self.send_json({"type": "status", "status": status, "exit_code": exit_code})
 
 

@@ -59,17 +59,34 @@
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
     var socket = new WebSocket(scheme + location.host + "/ws/runs/" + this.runId + "/?after=" + this.lastSeq);
     this.socket = socket;
-    socket.onopen = function () { self.retry = 500; };
+    socket.onopen = function () { self.retry = 500; self.paused(false); };
     socket.onmessage = function (event) {
       var message = JSON.parse(event.data);
       if (message.type === "output") { self.append(message); }
       if (message.type === "status") { self.status(message.status, message.exit_code); }
+      if (message.type === "live") { self.paused(!message.live); }
     };
     socket.onclose = function () {
       if (self.finished || self.closedByPage) { return; }
+      self.paused(true);
       setTimeout(function () { self.connect(); }, self.retry);
       self.retry = Math.min(self.retry * 2, 10000);
     };
+  };
+
+  // Output keeps coming from the database while pushes are paused; the notice says why it
+  // may arrive in bursts.
+  OutputPane.prototype.paused = function (isPaused) {
+    var notice = this.card.querySelector("[data-role=live-paused]");
+    if (!notice && isPaused) {
+      notice = document.createElement("p");
+      notice.className = "live-paused";
+      notice.dataset.role = "live-paused";
+      notice.setAttribute("role", "status");
+      notice.textContent = "Live updates paused — reconnecting. Output is still being saved.";
+      this.pre.parentNode.insertBefore(notice, this.pre);
+    }
+    if (notice) { notice.hidden = !isPaused || this.finished; }
   };
 
   OutputPane.prototype.close = function () {
