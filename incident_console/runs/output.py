@@ -47,8 +47,9 @@ def store_chunks(run_id: int, chunks: list[dict]) -> None:
         )
         return
     table = OutputChunk._meta.db_table
-    with connection.cursor() as cursor:
-        raw = cursor.cursor  # psycopg's own cursor, for COPY
+    # psycopg's own cursor, for COPY; its errors are turned into Django's like any query's.
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        raw = cursor.cursor
         with raw.copy(f"COPY {table} (run_id, seq, stream, text) FROM STDIN") as copy:
             for chunk in chunks:
                 copy.write_row((run_id, chunk["seq"], chunk["stream"], chunk["text"]))
@@ -193,12 +194,13 @@ class OutputRecorder:
                 backoff = self.flush_interval
             except DatabaseError as exc:
                 if not database_unreachable(exc):
-                    log.exception("run %s: storing its output failed", self.run_id)
-                    self._say("storing the output failed: stopping the step")
-                    self._stop("recorder_failed")
+                    self._failed()
                     break
                 self._database_failed(exc)
                 backoff = min(backoff * 2, 5.0)
+            except Exception:
+                self._failed()
+                break
             if closing and not (self._unsaved or self._pending):
                 break
             if closing and time.monotonic() - self._last_contact > GIVE_UP_AFTER:
@@ -207,6 +209,11 @@ class OutputRecorder:
             self._wake.wait(backoff)
             self._wake.clear()
         connection.close()
+
+    def _failed(self) -> None:
+        log.exception("run %s: storing its output failed", self.run_id)
+        self.stop_reason = "recorder_failed"
+        self.cancel.set()
 
     def _database_failed(self, exc: Exception) -> None:
         self.database_errors += 1

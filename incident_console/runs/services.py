@@ -417,7 +417,10 @@ def _with_database(action, *, attempts: int = 60, pause: float = 1.0):
 
 def _finish(run: StepRun, result: Result, recorder: OutputRecorder) -> StepRun:
     finished = timezone.now()
-    if recorder.stop_reason in STOPPED_BY_RECORDER and result.status == "cancelled":
+    lost_output = recorder.stop_reason == "recorder_failed"
+    if recorder.stop_reason in STOPPED_BY_RECORDER and (
+        result.status == "cancelled" or lost_output
+    ):
         status, detail = STOPPED_BY_RECORDER[recorder.stop_reason]
         result = Result(status, result.exit_code, detail, result.notes, result.outputs)
     with transaction.atomic():
