@@ -57,6 +57,16 @@ def test_the_monthly_sla_review_fails_when_an_incident_broke_the_rto(world, make
     assert run.status == "failed" and f"RTO broken: #{incident.pk}" in run.output
 
 
+def test_the_monthly_sla_review_never_names_a_restricted_incident(world, make_incident):
+    incident = make_incident("secrets-leak", title="token leaked in a public gist")
+    Incident.objects.filter(pk=incident.pk).update(
+        status="resolved", resolved_at=timezone.now() + timedelta(hours=6)
+    )
+    run = maintenance_run(task="sla_review")
+    assert "RTO broken: a restricted incident" in run.output
+    assert "gist" not in run.output and f"#{incident.pk}" not in run.output
+
+
 def test_the_daily_resource_and_alert_checks_record_their_output(world):
     resources = maintenance_run(task="resources")
     assert "$ df -P" in resources.output
