@@ -148,7 +148,7 @@ def render_args(args: Mapping[str, Any], params: Mapping[str, Any]) -> dict[str,
 
     def fill(value: Any) -> Any:
         if isinstance(value, str):
-            return substitute(value, params, quote=False)
+            return substitute(value, params)
         if isinstance(value, list):
             return [fill(item) for item in value]
         return value
