@@ -201,11 +201,35 @@ STEP_TIMEOUT_DEFAULT = env_int("STEP_TIMEOUT_DEFAULT", 900, minimum=1)
 STEP_TIMEOUT_MAX = env_int("STEP_TIMEOUT_MAX", 6 * 3600, minimum=1)
 STEP_KILL_GRACE = env_float("STEP_KILL_GRACE", 5.0, minimum=0.1)
 CELERY_BROKER_URL = REDIS_URL or "memory://"
+# kombu's own Redis transport kills a Celery 5.7 worker when Redis restarts under a running
+# step; see RedisChannel in incident_console/celery.py.
+CELERY_BROKER_TRANSPORT = (
+    "incident_console.celery:RedisTransport" if CELERY_BROKER_URL.startswith("redis://") else None
+)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = STEP_TIMEOUT_MAX + 300
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": STEP_TIMEOUT_MAX + 600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": STEP_TIMEOUT_MAX + 600,
+    # A broker that vanishes without closing its sockets (a host or network failure) is
+    # noticed by TCP keepalive and a bounded connect instead of a read that waits forever.
+    "socket_keepalive": True,
+    "socket_connect_timeout": 5,
+}
+# A broker outage of up to a minute is waited out: a worker reconnects by itself for as long
+# as it takes, its running steps keep going (their output goes to PostgreSQL and their task
+# message is a no-op on redelivery), and a run queued meanwhile is published once Redis is
+# back (about 65 s of publish retries: the request that queues it waits that long at most).
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 65,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 1,
+}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

@@ -7,6 +7,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -187,3 +188,163 @@ def start_smtp():
     controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
     return controller, inbox
+
+
+class RedisServer:
+    """A private redis-server on a free loopback port that a drill may kill and start again.
+
+    No persistence: a restart comes back empty, like a Redis that lost its memory.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.directory = directory
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+
+    def url(self, db: int = 0) -> str:
+        return f"redis://127.0.0.1:{self.port}/{db}"
+
+    def start(self) -> None:
+        argv = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1"]
+        argv += ["--save", "", "--appendonly", "no", "--dir", str(self.directory)]
+        log = open(self.directory / "redis.log", "a")  # noqa: SIM115 - redis-server holds it
+        self.process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+        wait_for_port(self.port, self.process)
+
+    def kill(self) -> None:
+        """Stop at once, as a crash or an OOM kill would: clients see their sockets reset."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+def postgres_bin() -> Path | None:
+    """The newest PostgreSQL server binaries Debian installed, if any."""
+    found = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), key=lambda p: int(p.parent.parent.name)
+    )
+    return found[-1].parent if found else None
+
+
+class PostgresServer:
+    """A private PostgreSQL instance on a free loopback port, in a temporary directory.
+
+    PostgreSQL refuses to run as root, so as root its tools run as the ``postgres`` user on a
+    directory that user owns.  ``trust`` authentication: connect as ``postgres`` without a
+    password.
+    """
+
+    def __init__(self) -> None:
+        self.bin = postgres_bin()
+        if self.bin is None:
+            raise RuntimeError("no PostgreSQL server under /usr/lib/postgresql/*/bin")
+        self.directory = Path(tempfile.mkdtemp(prefix="ic-drill-pg-"))
+        self.owner: dict = {}
+        if os.geteuid() == 0:
+            shutil.chown(self.directory, "postgres", "postgres")
+            self.owner = {"user": "postgres", "group": "postgres", "extra_groups": []}
+        self.data = self.directory / "data"
+        self.port = free_port()
+        self._pg(
+            "initdb",
+            "-D",
+            str(self.data),
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "--no-sync",
+            "-E",
+            "UTF8",
+            "--locale=C",
+        )
+
+    def url(self, dbname: str = "postgres") -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{dbname}"
+
+    def _pg(self, tool: str, *args: str) -> None:
+        subprocess.run(
+            [str(self.bin / tool), *args],
+            cwd=self.directory,
+            check=True,
+            capture_output=True,
+            **self.owner,
+        )
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 -c fsync=off"
+        log = str(self.directory / "postgres.log")
+        self._pg("pg_ctl", "-D", str(self.data), "-l", log, "-o", options, "-w", "start")
+
+    def stop(self, mode: str = "fast") -> None:
+        """``fast`` disconnects clients and shuts down cleanly; ``immediate`` is a crash."""
+        self._pg("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop")
+
+    def remove(self) -> None:
+        if (self.data / "postmaster.pid").exists():
+            self.stop("immediate")
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+# The label .ci/run and the docker fixtures give the dockerd they start.  Tests that restart,
+# stop and prune containers run only against an engine carrying it, never a developer's own.
+TEST_ENGINE_LABEL = "incident-console-test=1"
+BUSYBOX = Path("/bin/busybox")
+
+
+def _docker_info(field: str) -> str | None:
+    result = subprocess.run(
+        ["docker", "info", "--format", f"{{{{json .{field}}}}}"], capture_output=True, text=True
+    )
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def ensure_dockerd(log: Path) -> str | None:
+    """Start Debian's dockerd unless one runs; None when the suite's engine is up, else why not.
+
+    A dockerd started here keeps running after the tests, like the PostgreSQL and Redis .ci/run
+    starts.  Its containers get no network of the host (``--bridge=none``, no iptables rules).
+    """
+    if shutil.which("docker") is None:
+        return "the docker client is not installed (.ci/run installs docker.io)"
+    if _docker_info("ID") is None:
+        if shutil.which("dockerd") is None:
+            return "dockerd is not installed (.ci/run installs docker.io)"
+        if os.geteuid() != 0:
+            return "dockerd is not running, and only root can start it"
+        argv = ["dockerd", "--label", TEST_ENGINE_LABEL, "--bridge=none", "--iptables=false"]
+        with open(log, "a") as output:
+            subprocess.Popen(argv, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + 30
+        while _docker_info("ID") is None:
+            if time.monotonic() > deadline:
+                return f"dockerd did not start; see {log}"
+            time.sleep(0.2)
+    if TEST_ENGINE_LABEL not in (_docker_info("Labels") or ""):
+        return (
+            f"the running Docker engine is not the test suite's own (label {TEST_ENGINE_LABEL}, "
+            "started by .ci/run or these tests): its containers are not the tests' to stop or prune"
+        )
+    return None
+
+
+def busybox_image(name: str, directory: Path, files: dict[str, str] | None = None) -> str:
+    """A tiny local image: Debian's static busybox and a few applets, loaded with docker import.
+
+    Images cannot be pulled here; ``files`` (path: text) make an image of different content.
+    """
+    root = directory / name.replace(":", "-")
+    (root / "bin").mkdir(parents=True)
+    shutil.copy(BUSYBOX, root / "bin" / "busybox")
+    for applet in ("sh", "sleep", "echo", "cat"):
+        (root / "bin" / applet).symlink_to("busybox")
+    for path, text in (files or {}).items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text)
+    tar = subprocess.Popen(["tar", "-C", str(root), "-c", "."], stdout=subprocess.PIPE)
+    load = ["docker", "import", "-", name]
+    subprocess.run(load, stdin=tar.stdout, check=True, capture_output=True)
+    tar.wait()
+    return name
