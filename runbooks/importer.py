@@ -16,13 +16,26 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from executors.placeholders import UnsafePlaceholder
+from executors.shellwords import scan_script
 from runbooks.schema import Runbook
 
-HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-FENCE = re.compile(r"^\s*(```|~~~)\s*([\w+-]*)\s*$")
+# Every pattern here runs on untrusted text: possessive quantifiers (``*+``, ``++``) and
+# lookarounds keep each one linear in its input (no backtracking over a run of spaces or digits).
+HEADING = re.compile(r"(#{1,6})\s++(.*)")  # the closing #s are stripped by _heading_title
+FENCE = re.compile(r"\s*+(```|~~~)\s*+([\w+-]*+)\s*+$")
 LABEL = re.compile(r"^\s*\*\*(.+?):?\*\*:?\s*(.*)$")
 NUMBERED = re.compile(r"^(\s*)(\d+)[.)]\s+(.*)$")
 BULLET = re.compile(r"^(\s*)[-*+]\s+(.*)$")
+# An import is read by a person before it is saved: a document past these is refused (and the
+# work stops there) rather than turned into more than anyone reviews.  They also bound the
+# validation, whose placeholder check reads every command character by character.
+LIMITS = {
+    "scenarios": 100,
+    "steps": 1000,
+    "parameters": 1000,
+    "characters of commands": 256 * 1024,
+}
 SHELL_LANGS = {"", "bash", "sh", "shell", "console", "zsh", "shell-session"}
 
 SECTION_NAMES = {
@@ -120,13 +133,18 @@ class ImportResult:
 
 
 def slugify(text: str) -> str:
-    text = "".join(TRANSLIT.get(ch, ch) for ch in text.lower())
+    # The first 200 characters decide (a slug keeps 60): a title may be a whole paragraph.
+    text = "".join(TRANSLIT.get(ch, ch) for ch in text[:200].lower())
     text = re.sub(r"^\s*\d+[.)]\s*", "", text)
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:60] or "scenario"
 
 
+# libyaml's emitter, where PyYAML has it, is about ten times faster on a large document.
+SafeDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
 def dump_yaml(data: dict) -> str:
-    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
+    return yaml.dump(data, Dumper=SafeDumper, allow_unicode=True, sort_keys=False, width=100)
 
 
 def import_markdown(text: str) -> ImportResult:
@@ -153,7 +171,7 @@ def _sections(text: str) -> Section:
             in_fence = not in_fence
         match = None if in_fence else HEADING.match(line)
         if match:
-            section = Section(len(match.group(1)), match.group(2).strip())
+            section = Section(len(match.group(1)), _heading_title(match.group(2)))
             while stack[-1].level >= section.level:
                 stack.pop()
             stack[-1].children.append(section)
@@ -161,6 +179,11 @@ def _sections(text: str) -> Section:
         else:
             stack[-1].lines.append(line)
     return root
+
+
+def _heading_title(text: str) -> str:
+    """The text of an ATX heading without its optional closing ``#``s."""
+    return text.rstrip().rstrip("#").strip()
 
 
 def _section_kind(title: str) -> str | None:
@@ -175,7 +198,8 @@ class _Importer:
     def __init__(self) -> None:
         self.runbooks: list[dict] = []
         self.unmapped: list[str] = []
-        self.slugs: set[str] = set()
+        self.slugs = _Unique()
+        self.budget = _Budget()
 
     def walk(self, section: Section) -> None:
         for child in section.children:
@@ -193,12 +217,10 @@ class _Importer:
         return bool({"symptoms", "actions"} & (labels | sub)) or (has_code and not section.children)
 
     def _scenario(self, section: Section) -> None:
+        self.budget.spend("scenarios")
         parts = _ScenarioParts.parse(section)
-        slug = slugify(section.title)
-        while slug in self.slugs:
-            slug += "-2"
-        self.slugs.add(slug)
-        steps = _Steps(slug).build(parts.actions)
+        slug = self.slugs.take(slugify(section.title))
+        steps = _Steps(self.budget).build(parts.actions)
         runbook: dict[str, Any] = {
             "slug": slug,
             "title": re.sub(r"^\s*\d+[.)]\s*", "", section.title),
@@ -228,6 +250,28 @@ class _Importer:
         except ValidationError as exc:
             self.unmapped.append(f"{slug}: does not validate: {exc.errors()[0]['msg']}")
         self.runbooks.append({k: v for k, v in runbook.items() if v not in ([], None, "")})
+
+
+class _Unique:
+    """Hands out names never handed out before: ``base``, then ``base-2``, ``base-3`` …
+
+    The next number of each base is remembered, so n equal titles cost n look-ups, not n²/2.
+    """
+
+    def __init__(self) -> None:
+        self.taken: set[str] = set()
+        self.next: dict[str, int] = {}
+        self.probes = 0  # look-ups made: the tests check it grows linearly
+
+    def take(self, base: str) -> str:
+        candidate, n = base, self.next.get(base, 2)
+        while candidate in self.taken:
+            self.probes += 1
+            candidate, n = f"{base}-{n}", n + 1
+        self.probes += 1
+        self.next[base] = n
+        self.taken.add(candidate)
+        return candidate
 
 
 def _meaningful(lines: list[str]) -> bool:
@@ -318,11 +362,8 @@ class _ScenarioParts:
             self.recovery = _recovery(item)
         elif current == "symptoms":
             self.symptoms.append(item.replace("`", ""))
-            self.alerts += [
-                a
-                for a in re.findall(r"`([A-Za-z][A-Za-z0-9_]+)`", item)
-                if re.search(r"alert|алерт", item, re.IGNORECASE)
-            ]
+            if re.search(r"alert|алерт", item, re.IGNORECASE):
+                self.alerts += re.findall(r"`([A-Za-z][A-Za-z0-9_]+)`", item)
         elif current == "escalation":
             self.escalation_text.append(item)
             rule = _escalation_rule(item, len(self.rules) + 1)
@@ -334,10 +375,15 @@ class _ScenarioParts:
             self.notes.append(item)
 
 
+# A number is at most six digits standing alone: the look-behind keeps a search from retrying
+# inside a long run of digits (which made it quadratic), and int() is never handed 30 KB.
+NUMBER = r"(?<!\d)(\d{1,6})(?!\d)"
+RECOVERY_TIME = re.compile(NUMBER + r"\s*+(мин\w*|min\w*|час\w*|h\w*)?")
+ESCALATION_TIME = re.compile(NUMBER + r"\s*+(минут\w*|min\w*|час\w*|hour\w*)", re.IGNORECASE)
+
+
 def _recovery(text: str) -> dict | None:
-    numbers = [
-        (int(n), u) for n, u in re.findall(r"(\d+)\s*(мин|мин\w*|min\w*|час\w*|h\w*)?", text)
-    ]
+    numbers = [(int(n), u) for n, u in RECOVERY_TIME.findall(text)]
     if not numbers:
         return None
     units = [u for _, u in numbers if u]
@@ -352,7 +398,7 @@ def _recovery(text: str) -> dict | None:
 
 
 def _escalation_rule(text: str, index: int) -> dict | None:
-    timing = re.search(r"(\d+)\s*(минут\w*|min\w*|час\w*|hour\w*)", text, re.IGNORECASE)
+    timing = ESCALATION_TIME.search(text)
     contact = next((role for alias, role in CONTACT_ALIASES.items() if alias in text.lower()), None)
     if not timing or not contact:
         return None
@@ -368,12 +414,26 @@ def _escalation_rule(text: str, index: int) -> dict | None:
     }
 
 
+class _Budget:
+    """What the rest of the document may still add (LIMITS)."""
+
+    def __init__(self) -> None:
+        self.left = dict(LIMITS)
+
+    def spend(self, what: str, amount: int = 1) -> None:
+        self.left[what] -= amount
+        if self.left[what] < 0:
+            raise ImportError_(
+                f"the document has more than {LIMITS[what]} {what}: split it into smaller ones"
+            )
+
+
 class _Steps:
-    def __init__(self, slug: str) -> None:
-        self.slug = slug
+    def __init__(self, budget: _Budget) -> None:
+        self.budget = budget
         self.steps: list[dict] = []
         self.notes: list[str] = []
-        self.ids: set[str] = set()
+        self.ids = _Unique()
 
     def build(self, blocks: list[_Block]) -> _Steps:
         for index, block in enumerate(blocks):
@@ -397,14 +457,10 @@ class _Steps:
         return self
 
     def _id(self, title: str) -> str:
-        base = slugify(title)[:40] or "step"
-        candidate, n = base, 2
-        while candidate in self.ids:
-            candidate, n = f"{base}-{n}", n + 1
-        self.ids.add(candidate)
-        return candidate
+        return self.ids.take(slugify(title)[:40] or "step")
 
     def _manual(self, title: str, text: str) -> None:
+        self.budget.spend("steps")
         self.steps.append(
             {
                 "id": self._id(title),
@@ -415,7 +471,11 @@ class _Steps:
         )
 
     def _command(self, title: str, command: str, comment: str) -> None:
+        self.budget.spend("steps")
+        self.budget.spend("characters of commands", len(command))
         step = {"id": self._id(title), "title": title[:200], **map_command(command)}
+        self.budget.spend("parameters", len(step.get("params", [])))
+        self.notes += [f"step {step['id']}: {note}" for note in step.pop("review", [])]
         if comment and comment != title:
             step["description"] = comment
         if DESTRUCTIVE.search(command):
@@ -509,13 +569,23 @@ VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
 PLACEHOLDER_ANGLE = re.compile(r"<([A-Za-z][A-Za-z0-9_ -]*)>")
 
 
+MAPPED_PROGRAMS = {"ssh", "docker", "docker-compose", "psql", "aws", "curl"}
+
+
 def map_command(command: str) -> dict:
     """The executor a command clearly fits (ssh, docker, psql, aws s3, curl …/health) or shell."""
+    first = command.split(None, 1)[:1]
+    if first and first[0] in MAPPED_PROGRAMS:  # spares the mappers' shell parsing
+        return _mapped(command) or _shell(command)
+    return _shell(command)
+
+
+def _mapped(command: str) -> dict | None:
     for mapper in (_ssh, _docker, _psql, _aws_s3, _curl):
         mapped = mapper(command)
         if mapped:
             return _args_parametrised(mapped)
-    return _shell(command)
+    return None
 
 
 def _args_parametrised(step: dict) -> dict:
@@ -547,11 +617,14 @@ def _args_parametrised(step: dict) -> dict:
 
 
 CONTROL = {"&&", "||", ";", "|", "&", "(", ")", ";;"}
+# No command an executor maps (ssh host cmd, docker …, psql -c …) is longer; a longer one stays
+# a shell step instead of going through shlex (slow, pure Python) once per mapper.
+MAX_MAPPED_COMMAND = 4096
 
 
 def _words(command: str) -> list[str] | None:
     """The words of one simple command, or None for pipelines, lists and substitutions."""
-    if "\n" in command:
+    if "\n" in command or len(command) > MAX_MAPPED_COMMAND:
         return None
     try:
         lexer = shlex.shlex(command, posix=True, punctuation_chars=True)
@@ -570,35 +643,95 @@ def _target(name: str) -> str:
 
 
 def _shell(command: str, executor: str = "shell", target: str | None = None) -> dict:
-    script, params = _parametrise(command)
+    script, params, review = _parametrise(command)
     step = {"executor": executor, "script": script}
     if target:
         step["target"] = target
     if params:
         step["params"] = params
+    if review:
+        step["review"] = review  # taken out by _Steps._command, which knows the step's id
     return step
 
 
-def _parametrise(command: str) -> tuple[str, list[dict]]:
-    """``$VARS`` and ``<placeholders>`` become parameters, assigned quoted before the command."""
+def _parametrise(command: str) -> tuple[str, list[dict], list[str]]:
+    """``$VARS`` and ``<placeholders>`` become parameters, assigned quoted before the command.
+
+    Also returns what to review: each ``<placeholder>`` left as text because a value could not
+    stand there safely.
+    """
     assigned = set(re.findall(r"(?:^|[\s;])([A-Za-z_][A-Za-z0-9_]*)=", command))
     assigned |= set(re.findall(r"\bfor\s+([A-Za-z_][A-Za-z0-9_]*)\s+in\b", command))
-    names = []
-    for braced, plain in VAR.findall(command):
-        name = braced or plain
-        if name not in assigned and name not in names:
-            names.append(name)
-    script = command
-    params = []
-    for placeholder in dict.fromkeys(PLACEHOLDER_ANGLE.findall(command)):
-        name = re.sub(r"[^a-z0-9]+", "_", placeholder.lower()).strip("_")
-        script = script.replace(f"<{placeholder}>", f"{{{{ {name} }}}}")
-        params.append({"name": name, "label": placeholder})
+    found = dict.fromkeys(braced or plain for braced, plain in VAR.findall(command))
+    names = [name for name in found if name not in assigned]
+    script, labels, review = _fill_placeholders(command)
+    params = [{"name": name, "label": label} for name, label in labels.items()]
     if names:
         prefix = "; ".join(f"{n}={{{{ {n.lower()} }}}}" for n in names)
         script = f"{prefix}; {script}"
         params = [{"name": n.lower(), "label": f"${n}"} for n in names] + params
-    return script, params
+    return script, params, review
+
+
+# A script is scanned at most this many times while placeholders are put back as text; past
+# it every placeholder of the command stays text (each scan is linear in the command).
+MAX_SCANS = 3
+
+
+def _fill_placeholders(command: str) -> tuple[str, dict[str, str], list[str]]:
+    """``<name>`` becomes ``{{ name }}`` wherever the loader accepts a placeholder.
+
+    Where it would be refused (inside single quotes, a here-document, an ``eval`` or
+    ``sh -c`` string, ssh's remote command …: executors/shellwords.py decides) the text is kept
+    as it was and a note says why, so that no imported step is refused at load and no value is
+    ever pasted into code.
+    """
+    matches = list(PLACEHOLDER_ANGLE.finditer(command))
+    kept: dict[int, str] = {}  # index in matches: why it stays text
+    script, offsets = _with_placeholders(command, matches, kept)
+    scans = 0
+    while offsets:
+        try:
+            scan_script(script)
+            break
+        except UnsafePlaceholder as exc:
+            scans += 1
+            reason = re.sub(r"^placeholder \{\{[^}]*\}\} is ", "", exc.reason)
+            if exc.offset in offsets and scans < MAX_SCANS:
+                kept[offsets[exc.offset]] = f"it is {reason}"
+            else:  # one of the document's own {{ }}, or too many: all of them stay text
+                why = f"the command has more places where a value cannot stand ({reason})"
+                kept.update(dict.fromkeys(offsets.values(), why))
+        script, offsets = _with_placeholders(command, matches, kept)
+    labels = {_param_name(m.group(1)): m.group(1) for i, m in enumerate(matches) if i not in kept}
+    review = [
+        f"{matches[i].group(0)} was left as text, not made a parameter: {why}"
+        for i, why in sorted(kept.items())
+    ]
+    return script, labels, review
+
+
+def _with_placeholders(
+    command: str, matches: list[re.Match], kept: dict[int, str]
+) -> tuple[str, dict[int, int]]:
+    """The command with each ``<name>`` not in ``kept`` as ``{{ name }}``, and the offset of
+    each placeholder in it (mapped to its index in ``matches``)."""
+    parts, offsets, length, end = [], {}, 0, 0
+    for index, match in enumerate(matches):
+        parts.append(command[end : match.start()])
+        length += match.start() - end
+        text = match.group(0) if index in kept else f"{{{{ {_param_name(match.group(1))} }}}}"
+        if index not in kept:
+            offsets[length] = index
+        parts.append(text)
+        length += len(text)
+        end = match.end()
+    parts.append(command[end:])
+    return "".join(parts), offsets
+
+
+def _param_name(label: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")
 
 
 def _ssh(command: str) -> dict | None:

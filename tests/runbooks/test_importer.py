@@ -1,13 +1,17 @@
 """Importing Markdown runbooks: the customer's seed document and three other shapes."""
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from runbooks.importer import ImportError_, import_markdown, split_commands
+from runbooks.importer import ImportError_, _Unique, dump_yaml, import_markdown, split_commands
+from runbooks.loader import parse_runbook_text
 from runbooks.schema import Runbook
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "markdown"
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "tests" / "fixtures" / "markdown"
 # The customer's document as it was handed over (../shared/seed/runbooks.md), kept with the tests.
 SEED = FIXTURES / "ringo-runbooks.md"
 
@@ -185,3 +189,170 @@ def test_split_commands_keeps_comments_as_titles():
         ("check", "df -h"),
         ("", "du -sh /x"),
     ]
+
+
+# Placeholders stand only where the loader accepts them (executors/shellwords.py).
+
+
+def placeholders_in_single_quotes(script: str) -> list[int]:
+    """Offsets of the {{ placeholders }} of a script that stand inside '…'."""
+    found, quote, i = [], None, 0
+    while i < len(script):
+        char = script[i]
+        if char == "\\" and quote != "'":
+            i += 2
+            continue
+        if quote is None and char in "'\"":
+            quote = char
+        elif char == quote:
+            quote = None
+        elif quote == "'" and script.startswith("{{", i):
+            found.append(i)
+        i += 1
+    return found
+
+
+@pytest.mark.parametrize("path", sorted(FIXTURES.glob("*.md")), ids=lambda p: p.name)
+def test_no_imported_script_has_a_placeholder_inside_single_quotes(path):
+    for runbook in import_markdown(path.read_text()).runbooks:
+        for step in runbook["steps"]:
+            assert placeholders_in_single_quotes(step.get("script", "")) == [], step
+
+
+@pytest.mark.parametrize("path", sorted(FIXTURES.glob("*.md")), ids=lambda p: p.name)
+def test_every_imported_runbook_loads(path, tmp_path):
+    for runbook in import_markdown(path.read_text()).runbooks:
+        _, error = parse_runbook_text(dump_yaml(runbook), tmp_path / "x.yaml")
+        assert error is None
+
+
+@pytest.fixture(scope="module")
+def quoting():
+    return steps_of(runbooks_of(FIXTURES / "quoting.md")["A customer cannot find their order"])
+
+
+def test_a_placeholder_inside_double_quotes_becomes_a_parameter(quoting):
+    step = quoting["Diagnosis: Find the search term in the log"]
+    assert step["script"] == 'grep -F "{{ search_term }}" /var/log/search/app.log'
+    assert step["params"] == [{"name": "search_term", "label": "search term"}]
+
+
+@pytest.mark.parametrize(
+    ("title", "script"),
+    [
+        ("Diagnosis: Echo the customer's name back", "echo '<quoted name>'"),
+        (
+            "Diagnosis: Write a note for the next shift",
+            "cat > /tmp/search-note.txt <<EOF\nlooked for <search term>\nEOF",
+        ),
+        (
+            "Diagnosis: Look on the search host",
+            "ssh -i ~/.ssh/ops search-1 \"grep -c '<search term>' /var/log/search/app.log\"",
+        ),
+        (
+            "Diagnosis: Run the reindex job for one customer",
+            'bash -c "reindex --customer <customer id>"',
+        ),
+    ],
+)
+def test_a_placeholder_where_no_value_is_safe_stays_text(quoting, title, script):
+    assert quoting[title]["script"] == script
+    assert "params" not in quoting[title]
+
+
+def test_a_placeholder_left_as_text_is_a_note_to_review():
+    runbook = runbooks_of(FIXTURES / "quoting.md")["A customer cannot find their order"]
+    notes = [note for note in runbook["notes"] if "was left as text" in note]
+    assert notes[0] == (
+        "step diagnosis-echo-the-customer-s-name-back: <quoted name> was left as text, "
+        "not made a parameter: it is inside single quotes: close the quotes before it, "
+        "or use double quotes"
+    )
+    assert len(notes) == 4
+
+
+# Linear time on any input.
+
+ADVERSARIAL = {
+    "digits after an escalation label": "# S\n**Symptoms:**\n- x\n**Escalation:**\n- "
+    + "1" * 1_000_000,
+    "a recovery time of a million digits": "# S\n**Symptoms:**\n- x\n**Recovery time:** "
+    + "1" * 1_000_000,
+    "repeated code blocks": "# S\n**Actions:**\n" + "```\nls /tmp\n```\n" * 70_000,
+    "a heading padded with spaces": "# S" + " " * 1_000_000 + "x\n**Actions:**\n- a\n",
+    "a fence padded with spaces": "# S\n```" + " " * 1_000_000 + "!\nls\n```\n",
+    "one giant paragraph": "# S\n**Actions:**\n" + "word " * 200_000,
+    "deeply nested lists": "# S\n**Symptoms:**\n"
+    + "".join("  " * (i % 500) + "- item\n" for i in range(5000)),
+    "many headings": "".join(f"## H{i}\n**Symptoms:**\n- x\n```\nls\n```\n" for i in range(30_000)),
+    "many placeholders": "# S\n```\necho " + " ".join(f"<p{i}>" for i in range(30_000)) + "\n```\n",
+    "many backticked symptoms": "# S\n**Symptoms:**\n- " + "`AB` " * 200_000 + "\n",
+}
+IMPORT_ONE = """
+import sys
+from runbooks.importer import ImportError_, import_markdown
+try:
+    result = import_markdown(sys.stdin.read())
+    print(len(result.runbooks), sum(len(rb["steps"]) for rb in result.runbooks))
+except ImportError_ as exc:
+    print("refused:", exc)
+"""
+
+
+@pytest.mark.parametrize("shape", ADVERSARIAL)
+def test_an_adversarial_megabyte_is_imported_or_refused_at_once(shape):
+    # A guard, not a benchmark (bench/ measures): before the fix some of these ran for hours.
+    done = subprocess.run(
+        [sys.executable, "-c", IMPORT_ONE],
+        input=ADVERSARIAL[shape],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip()
+
+
+def test_numbering_equal_step_titles_costs_one_look_up_more_per_title():
+    def look_ups(count: int) -> int:
+        unique = _Unique()
+        for _ in range(count):
+            unique.take("ls-tmp")
+        return unique.probes
+
+    assert look_ups(2000) == 2 * look_ups(1000) + 1
+
+
+def test_equal_step_titles_are_numbered():
+    result = import_markdown("# S\n```\n" + "ls /tmp\n" * 12 + "```\n")
+    ids = [step["id"] for step in result.runbooks[0]["steps"]]
+    assert ids == ["ls-tmp"] + [f"ls-tmp-{n}" for n in range(2, 13)]
+
+
+def test_a_heading_keeps_its_text_without_closing_hashes():
+    result = import_markdown("## Disk full ##\n```\ndf -h\n```\n")
+    assert result.runbooks[0]["title"] == "Disk full"
+
+
+def test_an_escalation_rule_still_reads_its_minutes():
+    text = "# S\n**Symptoms:**\n- x\n**Escalation:**\n- After 20 minutes call the Tech Lead\n"
+    assert import_markdown(text).runbooks[0]["escalation_rules"][0]["after_minutes"] == 20
+
+
+@pytest.mark.parametrize(
+    ("text", "refusal"),
+    [
+        ("# S\n```\n" + "ls /tmp\n" * 1001 + "```\n", "more than 1000 steps"),
+        ("".join(f"# S{i}\n```\nls\n```\n" for i in range(101)), "more than 100 scenarios"),
+        ("# S\n```\necho " + "x" * 300_000 + "\n```\n", "more than 262144 characters of commands"),
+        (
+            "# S\n```\n" + "".join(f"echo $A{i} $B{i} $C{i}\n" for i in range(400)) + "```\n",
+            "more than 1000 parameters",
+        ),
+    ],
+    ids=["steps", "scenarios", "command characters", "parameters"],
+)
+def test_a_document_past_a_limit_is_refused_clearly(text, refusal):
+    with pytest.raises(ImportError_, match=f"the document has {refusal}: split it"):
+        import_markdown(text)
