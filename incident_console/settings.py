@@ -217,15 +217,16 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_keepalive": True,
     "socket_connect_timeout": 5,
 }
-# A broker outage of up to a minute is waited out: a worker reconnects by itself for as long
-# as it takes, its running steps keep going (their output goes to PostgreSQL and their task
-# message is a no-op on redelivery), and a run queued meanwhile is published once Redis is
-# back (about 65 s of publish retries: the request that queues it waits that long at most).
+# A broker outage is waited out: a worker reconnects by itself for as long as it takes, its
+# running steps keep going (their output goes to PostgreSQL and their task message is a no-op
+# on redelivery).  A run queued meanwhile is published after a few seconds of retries, or
+# else by the housekeeping sweep once Redis is back (RUN_RESEND_AFTER), so a request never
+# waits long for the broker and no run stays queued.
 CELERY_BROKER_CONNECTION_RETRY = True
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
-    "max_retries": 65,
+    "max_retries": 10,
     "interval_start": 0,
     "interval_step": 0.5,
     "interval_max": 1,
@@ -234,6 +235,9 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 REAP_INTERVAL = env_float("REAP_INTERVAL", 15.0, minimum=1.0)
+# A queued run whose task message was not sent, or was lost with a Redis that restarted empty,
+# is sent again after this long (a duplicate message is a no-op: a run is claimed once).
+RUN_RESEND_AFTER = env_float("RUN_RESEND_AFTER", 60.0, minimum=1.0)
 TICK_INTERVAL = env_float("TICK_INTERVAL", 5.0, minimum=0.5)
 # Beat keeps its schedule in the database (django-celery-beat), so maintenance schedules are
 # edited in the admin; these two housekeeping entries are written there at every beat start.
@@ -268,6 +272,8 @@ RUNBOOK_DIRS = [BASE_DIR / "runbooks"] + [
 ]
 if IMPORTED_RUNBOOKS_DIR.is_dir():
     RUNBOOK_DIRS.append(IMPORTED_RUNBOOKS_DIR)
+# Largest Markdown document the import page and `import_runbook` take (413 past it).
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 1024 * 1024, minimum=1024)
 
 # Notifications (seed: Slack #ringo-alerts-critical, Telegram DevOps group, oncall@ email).
 CONSOLE_URL = env_str("CONSOLE_URL", "http://127.0.0.1:8000")

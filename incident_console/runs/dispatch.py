@@ -19,10 +19,22 @@ _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
 
 
-def enqueue_run(run_id: int, task_id: str) -> None:
+def enqueue_run(run_id: int, task_id: str) -> bool:
+    """Hand a run to the workers; False when the broker could not be reached, in which case
+    the housekeeping sweep sends it again later.  Only its task id may claim it, so a second
+    message for one run is harmless."""
+    from django.utils import timezone
+
+    from incident_console.runs.models import StepRun
     from incident_console.runs.tasks import run_step
 
-    enqueue_task(run_step, run_id, task_id=task_id)
+    try:
+        enqueue_task(run_step, run_id, task_id=task_id)
+    except Exception as error:  # kombu's OperationalError, a socket error: the broker is away
+        log.warning("run %s not handed to the workers (%s); it will be sent again", run_id, error)
+        return False
+    StepRun.objects.filter(pk=run_id).update(enqueued_at=timezone.now())
+    return True
 
 
 def enqueue_task(task, *args, task_id: str | None = None) -> None:
@@ -53,7 +65,7 @@ def _embedded_pool() -> ThreadPoolExecutor:
 def start_embedded_scheduler(reap_interval: float, tick_interval: float) -> threading.Thread:
     """Embedded mode has no beat process: a daemon thread does beat's housekeeping instead."""
     from incident_console.notifications.tasks import tick
-    from incident_console.runs.services import runs_reap_lost
+    from incident_console.runs.services import runs_reap_lost, runs_resend_queued
 
     def loop() -> None:
         stop = threading.Event()
@@ -63,6 +75,7 @@ def start_embedded_scheduler(reap_interval: float, tick_interval: float) -> thre
                 tick.apply(throw=False)
                 if time.monotonic() >= next_reap:
                     runs_reap_lost()
+                    runs_resend_queued()
                     next_reap = time.monotonic() + reap_interval
             except Exception:
                 log.exception("embedded housekeeping failed")

@@ -55,6 +55,9 @@ class StepRun(models.Model):
     exit_code = models.IntegerField(null=True, blank=True)
     detail = models.TextField(blank=True)
     task_id = models.CharField(max_length=64, blank=True)
+    enqueued_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its task message was last handed to the broker."
+    )
     worker = models.CharField(max_length=200, blank=True)
     cancel_requested = models.BooleanField(default=False)
     approved_by = models.ForeignKey(

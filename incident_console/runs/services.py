@@ -16,6 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from executors import ExecutorError, Result
@@ -607,3 +608,18 @@ def _reap(run: StepRun, *, now, cutoff) -> bool:
         )
         transaction.on_commit(lambda: _announce_end(run))
     return True
+
+
+def runs_resend_queued(*, now=None) -> int:
+    """Send again the queued runs whose task message never reached the broker, or was lost
+    with it: without this a run queued during a Redis outage would stay queued forever."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.RUN_RESEND_AFTER)
+    stranded = StepRun.objects.filter(status=StepRun.Status.QUEUED).filter(
+        Q(enqueued_at__lt=cutoff) | Q(enqueued_at__isnull=True, created_at__lt=cutoff)
+    )
+    resent = 0
+    for run_id, task_id in stranded.values_list("pk", "task_id"):
+        log.warning("run %s is still queued; sending it to the workers again", run_id)
+        resent += enqueue_run(run_id, task_id)
+    return resent

@@ -15,4 +15,6 @@ def run_step(self, run_id: int) -> None:
 
 @shared_task(name="runs.reap_lost_runs")
 def reap_lost_runs() -> int:
+    """Housekeeping of runs: declare silent ones lost, send stranded queued ones again."""
+    services.runs_resend_queued()
     return services.runs_reap_lost()

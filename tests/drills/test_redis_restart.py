@@ -11,6 +11,7 @@ from rest_framework.authtoken.models import Token
 
 from incident_console.incidents.models import TimelineEntry
 from incident_console.runs.models import OutputChunk, StepRun
+from tests.conftest import celery_process
 from tests.drills.conftest import api
 
 pytestmark = [pytest.mark.service, pytest.mark.drill, pytest.mark.django_db(transaction=True)]
@@ -104,3 +105,41 @@ def test_a_redis_restart_under_a_running_step_loses_nothing_and_runs_nothing_twi
         assert timeline_count(run, TimelineEntry.Kind.RUN_FINISHED) == 1, run.step_id
     health = api(web, token, "/api/health/")[1]
     assert health["checks"]["worker"]["workers"] == 1
+
+
+def test_a_run_queued_during_a_long_redis_outage_runs_once_when_redis_is_back(
+    private_redis, console_on, incident, user
+):
+    """Longer than the publish retries: the request still answers, and the housekeeping sweep
+    sends the run once Redis is back (a Redis that restarts empty lost any queued message)."""
+    console = console_on(private_redis.url())
+    sweep = {"REAP_INTERVAL": "1", "RUN_RESEND_AFTER": "3"}
+    base_env = console.env
+    console.env = lambda: {**base_env(), **sweep}
+    console.worker()
+    web = console.web()
+    beat = celery_process("beat", log_name="celery-beat-drill.log", env=console.env())
+    console.started.append(beat)
+    token = Token.objects.create(user=user).key
+    private_redis.kill()
+    asked = time.monotonic()
+    status, body = api(
+        web,
+        token,
+        f"/api/incidents/{incident.pk}/steps/count/run/",
+        {"params": {"lines": 5}},
+        timeout=60,
+    )
+    answered_in = time.monotonic() - asked
+    assert status == 202, body
+    assert answered_in < 30, f"the request waited {answered_in:.0f} s for the broker"
+    run = StepRun.objects.get(pk=body["run"])
+    time.sleep(max(0.0, 20 - answered_in))
+    assert StepRun.objects.get(pk=run.pk).status == "queued"
+    private_redis.start()
+    wait_until(lambda: StepRun.objects.get(pk=run.pk).is_finished, 60, "the stranded run")
+    run.refresh_from_db()
+    assert run.status == "succeeded"
+    assert timeline_count(run, TimelineEntry.Kind.RUN_STARTED) == 1
+    stored = "".join(OutputChunk.objects.filter(run=run).values_list("text", flat=True))
+    assert stored == "".join(f"line {i}\n" for i in range(1, 6))

@@ -166,3 +166,24 @@ def test_a_step_silent_for_longer_than_its_idle_timeout_is_stopped(queued, incid
     assert time.monotonic() - started < 10
     assert finished.status == "timed_out"
     assert "no output for 1 s" in "".join(text for _, text in output_of(run))
+
+
+def test_a_queued_run_whose_message_never_left_is_sent_again(incident, user, settings):
+    settings.RUN_RESEND_AFTER = 30
+    run = services.step_run_start(
+        incident=incident, step_id="count", actor=user, params={}, dispatch=False
+    )
+    later = timezone.now() + timedelta(seconds=31)
+    assert services.runs_resend_queued(now=later) == 1
+    wait_for(lambda: StepRun.objects.get(pk=run.pk).status == "succeeded")
+    assert incident.timeline.filter(kind="run_started", run=run).count() == 1
+
+
+def test_a_queued_run_sent_recently_is_not_sent_again(incident, user, settings):
+    settings.RUN_RESEND_AFTER = 30
+    run = services.step_run_start(
+        incident=incident, step_id="count", actor=user, params={}, dispatch=False
+    )
+    StepRun.objects.filter(pk=run.pk).update(enqueued_at=timezone.now())
+    assert services.runs_resend_queued(now=timezone.now() + timedelta(seconds=10)) == 0
+    assert StepRun.objects.get(pk=run.pk).status == "queued"
