@@ -23,6 +23,9 @@ class RunbookError:
     path: Path
     line: int | None
     reason: str
+    # A slug a file defines again: that file is skipped, the first one loads.  Reported as a
+    # warning, never an error that stops manage.py (migrate, check, the server) from running.
+    is_duplicate: bool = False
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else str(self.path)
@@ -43,7 +46,8 @@ class LoadReport:
 
 
 def load_runbook_dirs(dirs: Iterable[Path]) -> LoadReport:
-    """Load every *.yaml / *.yml file of each directory; a slug seen twice is an error."""
+    """Load every *.yaml / *.yml file of each directory; a slug seen twice is reported for the
+    later file, which is skipped."""
     report = LoadReport()
     seen: dict[str, Path] = {}
     for directory in dirs:
@@ -57,8 +61,8 @@ def load_runbook_dirs(dirs: Iterable[Path]) -> LoadReport:
                 report.errors.append(error)
             elif loaded.runbook.slug in seen:
                 slug = loaded.runbook.slug
-                reason = f"slug {slug!r} is already defined in {seen[slug]}"
-                report.errors.append(RunbookError(path, 1, reason))
+                reason = f"slug {slug!r} is already defined in {seen[slug]}: this file is skipped"
+                report.errors.append(RunbookError(path, 1, reason, is_duplicate=True))
             else:
                 seen[loaded.runbook.slug] = path
                 report.runbooks.append(loaded)

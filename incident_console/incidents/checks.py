@@ -11,7 +11,14 @@ def check_runbooks(app_configs, **kwargs):
     from incident_console.runs.executors import target_for
 
     report = load_runbook_dirs(settings.RUNBOOK_DIRS)
-    errors = [Error(str(error), id="runbooks.E001") for error in report.errors]
+    # A slug defined twice (an import named like a shipped runbook) only skips the later file:
+    # a warning, so that migrate and the server still start.
+    errors = [
+        Warning(str(error), id="runbooks.W003")
+        if error.is_duplicate
+        else Error(str(error), id="runbooks.E001")
+        for error in report.errors
+    ]
     for loaded in report.runbooks:
         for step in loaded.runbook.steps:
             if step.executor == "manual":

@@ -1,69 +1,148 @@
-"""Upload a Markdown runbook, review the generated YAML and a preview, then save it."""
+"""Upload a Markdown runbook, review the generated YAML and a preview, then save it.
+
+Previewing needs the responder role, saving the commander role.  A document larger than
+IMPORT_MAX_BYTES is answered 413, before its body is parsed when the request says its length.
+The body is parsed and the Markdown imported in a thread of the default executor
+(``thread_sensitive=False``): never on the event loop, and never in the thread that the other
+sync code of the request waits for.  The importer itself is linear in its input.
+"""
 
 from __future__ import annotations
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import RequestDataTooBig
 from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
-from incident_console.accounts.roles import COMMAND
-from incident_console.incidents.services import scenarios_sync
-from runbooks.importer import ImportError_, import_markdown
+from incident_console.accounts.roles import RESPOND
+from incident_console.errors import ServiceError
+from incident_console.incidents.import_services import runbook_import_plan, runbook_import_save
+from runbooks.importer import ImportError_, ImportResult, import_markdown
 
-MAX_UPLOAD = 2 * 1024 * 1024
+TEMPLATE = "incidents/runbook_import.html"
+# Besides the document a form carries its boundaries, the CSRF token and the chosen slugs.
+FORM_OVERHEAD = 64 * 1024
 
 
+@csrf_exempt  # checked by csrf_protect on _post, once the size is known to be acceptable
 @login_required
 @require_http_methods(["GET", "POST"])
-def runbook_import(request):
+async def runbook_import(request):
+    user = await request.auser()
+    if not await user.ahas_perm(RESPOND):
+        error = "importing runbooks needs the responder role"
+        return await _page(request, {"error": error, "forbidden": True}, status=403)
     if request.method == "GET":
-        return render(request, "incidents/runbook_import.html", {})
-    text, error = _markdown(request)
-    if error:
-        return render(
-            request, "incidents/runbook_import.html", {"error": error, "text": text}, status=400
-        )
+        return await _page(request, {})
+    if _declared_length(request) > settings.IMPORT_MAX_BYTES + FORM_OVERHEAD:
+        return await _too_large(request)
     try:
-        result = import_markdown(text)
+        await sync_to_async(_parse_body, thread_sensitive=False)(request)
+    except RequestDataTooBig:
+        return await _too_large(request)
+    return await _post(request)
+
+
+@csrf_protect
+async def _post(request):
+    text, error, status = await sync_to_async(_document, thread_sensitive=False)(request)
+    if error:
+        return await _page(request, {"error": error, "text": text}, status=status)
+    try:
+        result, files = await sync_to_async(_import, thread_sensitive=False)(text)
     except ImportError_ as exc:
-        return render(
-            request, "incidents/runbook_import.html", {"error": str(exc), "text": text}, status=400
-        )
+        return await _page(request, {"error": str(exc), "text": text}, status=400)
     if request.POST.get("action") == "save":
-        return _save(request, result)
-    context = {"result": result, "files": result.yaml_files(), "text": text}
-    return render(request, "incidents/runbook_import.html", context)
+        return await sync_to_async(_save)(request, result, files, text)
+    plan = await sync_to_async(runbook_import_plan)(result=result)
+    return await _page(request, _preview(request, result, files, plan, text))
 
 
-def _markdown(request) -> tuple[str, str]:
+def _declared_length(request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+def _parse_body(request) -> None:
+    request.POST  # noqa: B018 - parses the body (and the files) here, not on the event loop
+    request.FILES  # noqa: B018
+
+
+def _document(request) -> tuple[str, str, int]:
+    """(the Markdown, an error, its status): the uploaded file, else the pasted text."""
+    limit = settings.IMPORT_MAX_BYTES
+    too_large = f"the document is larger than {limit} bytes (IMPORT_MAX_BYTES): split it"
     upload = request.FILES.get("file")
     if upload is not None:
-        if upload.size > MAX_UPLOAD:
-            return "", "the file is larger than 2 MiB"
+        if upload.size > limit:
+            return "", too_large, 413
         try:
-            return upload.read().decode("utf-8"), ""
+            return upload.read().decode("utf-8"), "", 200
         except UnicodeDecodeError:
-            return "", "the file is not UTF-8 text"
+            return "", "the file is not UTF-8 text", 400
     text = request.POST.get("text", "")
-    return text, "" if text.strip() else "upload a Markdown file or paste its text"
+    if len(text.encode("utf-8")) > limit:
+        return "", too_large, 413
+    if not text.strip():
+        return text, "upload a Markdown file or paste its text", 400
+    return text, "", 200
 
 
-def _save(request, result):
-    if not request.user.has_perm(COMMAND):
-        messages.error(request, "saving runbooks needs the commander role")
-        return redirect("runbook-import")
-    directory = settings.IMPORTED_RUNBOOKS_DIR
-    directory.mkdir(parents=True, exist_ok=True)
-    for name, content in result.yaml_files().items():
-        (directory / name).write_text(content, encoding="utf-8")
-    if directory not in settings.RUNBOOK_DIRS:
-        settings.RUNBOOK_DIRS.append(directory)
-    report = scenarios_sync()
+def _import(text: str) -> tuple[ImportResult, dict[str, str]]:
+    result = import_markdown(text)
+    return result, result.yaml_files()
+
+
+async def _too_large(request):
+    limit = settings.IMPORT_MAX_BYTES
+    error = f"the document is larger than {limit} bytes (IMPORT_MAX_BYTES): split it"
+    return await _page(request, {"error": error}, status=413)
+
+
+async def _page(request, context: dict, status: int = 200):
+    return await sync_to_async(render)(request, TEMPLATE, context, status=status)
+
+
+def _save(request, result: ImportResult, files: dict[str, str], text: str):
+    slugs = {i: request.POST.get(f"slug-{i}", "") for i in range(len(result.runbooks))}
+    replace = {i for i in range(len(result.runbooks)) if request.POST.get(f"replace-{i}")}
+    try:
+        report = runbook_import_save(
+            result=result,
+            slugs={i: slug for i, slug in slugs.items() if slug},
+            replace=replace,
+            actor=request.user,
+        )
+    except ServiceError as exc:
+        plan = runbook_import_plan(result=result)
+        context = _preview(request, result, files, plan, text, exc.fields)
+        context["error"] = exc.message
+        return render(request, TEMPLATE, context, status=exc.status_code)
     messages.success(
         request,
-        f"saved {len(result.runbooks)} runbooks to {directory}; "
+        f"saved {len(result.runbooks)} runbooks to {settings.IMPORTED_RUNBOOKS_DIR}; "
         f"{len(report.runbooks)} loaded, {len(report.errors)} with errors",
     )
     return redirect("dashboard")
+
+
+def _preview(request, result, files, plan, text, field_errors=None) -> dict:
+    field_errors = field_errors or {}
+    rows = [
+        {
+            "index": index,
+            "runbook": runbook,
+            "choice": choice,
+            "slug": request.POST.get(f"slug-{index}") or choice.suggestion,
+            "replace": bool(request.POST.get(f"replace-{index}")),
+            "error": field_errors.get(f"slug-{index}", ""),
+        }
+        for index, (runbook, choice) in enumerate(zip(result.runbooks, plan, strict=True))
+    ]
+    return {"result": result, "rows": rows, "files": files, "text": text}

@@ -20,7 +20,14 @@ class Command(BaseCommand):
         parser.add_argument("--force", action="store_true", help="overwrite existing files")
 
     def handle(self, *args, file: Path, out: Path | None, force: bool, **options):
+        limit = settings.IMPORT_MAX_BYTES
         try:
+            size = file.stat().st_size
+            if size > limit:
+                raise CommandError(
+                    f"{file} is {size} bytes, more than IMPORT_MAX_BYTES ({limit}): "
+                    "split it, or raise IMPORT_MAX_BYTES"
+                )
             text = file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise CommandError(f"cannot read {file}: {exc}") from None
