@@ -14,7 +14,7 @@ from incident_console.runs import services
 from incident_console.runs.models import StepRun
 from tests.runs.test_fencing import alive, wait_for
 
-pytestmark = [pytest.mark.service, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.service, pytest.mark.drill, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_frozen_worker_never_lets_a_lost_step_run_twice(

@@ -24,7 +24,7 @@ from tests.conftest import celery_process, stop_process, wait_for_worker
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.servers import free_port, wait_for_port
 
-pytestmark = [pytest.mark.service, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.service, pytest.mark.drill, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
 
 
