@@ -9,7 +9,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import streaming
+from bench import importer, streaming
 from bench.stack import ROOT, service_stack
 
 RESULTS = ROOT / "bench" / "results.json"
@@ -35,6 +35,7 @@ def main() -> int:
                 base, token, sizes["concurrent"], sizes["concurrent_lines"]
             ),
             "pages": _pages(env),
+            "importer": importer.importer(base, env, repeat=1 if quick else 3),
         }
     results = _summary(report)
     results["machine"] = {
@@ -82,6 +83,8 @@ def _summary(report: dict) -> dict:
         "page_queries_small": max(
             pages["incident"]["small"]["queries"], pages["timeline"]["small"]["queries"]
         ),
+        "import_max_s": max(shape["import_s"] for shape in report["importer"].values()),
+        "import_preview_max_s": max(shape["preview_s"] for shape in report["importer"].values()),
     }
 
 

@@ -33,6 +33,7 @@ def bench_env(var_dir: Path) -> dict:
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB_NAME}",
         "REDIS_URL": "redis://127.0.0.1:6379/10",
         "SECRET_KEY": "benchmark-only-secret-key",
+        "METRICS_TOKEN": "benchmark-only-metrics-token",  # required in service mode
         "RUNBOOK_DIRS": str(ROOT / "bench" / "runbooks"),
         "VAR_DIR": str(var_dir),
         "LOG_LEVEL": "WARNING",
