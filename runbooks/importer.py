@@ -136,7 +136,8 @@ def slugify(text: str) -> str:
     # The first 200 characters decide (a slug keeps 60): a title may be a whole paragraph.
     text = "".join(TRANSLIT.get(ch, ch) for ch in text[:200].lower())
     text = re.sub(r"^\s*\d+[.)]\s*", "", text)
-    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:60] or "scenario"
+    # 50: what Scenario.slug holds (PostgreSQL refuses a longer one when the runbook is synced).
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:50] or "scenario"
 
 
 # libyaml's emitter, where PyYAML has it, is about ten times faster on a large document.

@@ -356,3 +356,9 @@ def test_an_escalation_rule_still_reads_its_minutes():
 def test_a_document_past_a_limit_is_refused_clearly(text, refusal):
     with pytest.raises(ImportError_, match=f"the document has {refusal}: split it"):
         import_markdown(text)
+
+
+def test_a_long_title_gives_a_slug_a_scenario_row_can_hold():
+    title = "Payments are failing for every customer in every region " * 3
+    result = import_markdown(f"# {title}\n```\nls\n```\n")
+    assert result.runbooks[0]["slug"] == "payments-are-failing-for-every-customer-in-every-r"
