@@ -41,14 +41,8 @@ class Result:
 
 
 class ExecutorError(Exception):
-    """A step could not be run.
-
-    ``permanent`` errors (bad config, auth denied) are never retried.
-    """
-
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
-        super().__init__(message)
-        self.permanent = permanent
+    """A step could not be run (bad arguments, a missing value, refused credentials …): the
+    message says why, in words a person can act on."""
 
 
 class Executor(Protocol):
@@ -63,21 +57,17 @@ class Executor(Protocol):
 
 def param_value(params: Mapping[str, Any], name: str) -> str:
     if name not in params:
-        raise ExecutorError(f"no value for parameter {name!r}", permanent=True)
+        raise ExecutorError(f"no value for parameter {name!r}")
     return str(params[name])
 
 
-def substitute(text: str, params: Mapping[str, Any], *, quote: bool = False) -> str:
-    """Fill ``{{ name }}`` placeholders of text that is data (an argv element, an argument);
-    with ``quote`` each value is shell-quoted."""
+def substitute(text: str, params: Mapping[str, Any]) -> str:
+    """Fill ``{{ name }}`` placeholders of text that is data (an argv element, an argument)."""
 
     def value(match: re.Match[str]) -> str:
         if match.group(2) is not None:
-            raise ExecutorError(
-                f"{match.group(0)}: a | filter is only allowed in a postgres query", permanent=True
-            )
-        text_value = param_value(params, match.group(1))
-        return shlex.quote(text_value) if quote else text_value
+            raise ExecutorError(f"{match.group(0)}: a | filter is only allowed in a postgres query")
+        return param_value(params, match.group(1))
 
     return PLACEHOLDER.sub(value, text)
 
@@ -88,7 +78,7 @@ def render_argv(argv: list[str], params: Mapping[str, Any]) -> list[str]:
     try:
         check_argv(argv)
     except UnsafePlaceholder as exc:
-        raise ExecutorError(f"argv: {exc}", permanent=True) from None
+        raise ExecutorError(f"argv: {exc}") from None
     return [substitute(arg, params) for arg in argv]
 
 
@@ -98,7 +88,7 @@ def render_script(script: str, params: Mapping[str, Any]) -> tuple[str, dict[str
     try:
         slots = scan_script(script)
     except UnsafePlaceholder as exc:
-        raise ExecutorError(f"script: {exc}", permanent=True) from None
+        raise ExecutorError(f"script: {exc}") from None
     pieces, variables, done = [], {}, 0
     for slot in slots:
         pieces += [script[done : slot.placeholder.start], slot.reference()]
@@ -122,7 +112,7 @@ def render_command_text(step: Mapping[str, Any], params: Mapping[str, Any]) -> s
     if step.get("script"):
         script, variables = render_script(step["script"], params)
         return assignments(variables) + script
-    raise ExecutorError("the step needs argv or script", permanent=True)
+    raise ExecutorError("the step needs argv or script")
 
 
 def check_command_size(argv: list[str], env: Mapping[str, str] | None = None) -> None:
@@ -131,8 +121,7 @@ def check_command_size(argv: list[str], env: Mapping[str, str] | None = None) ->
     size = sum(len(os.fsencode(text)) + 1 for text in strings)
     if size > MAX_COMMAND_BYTES:
         raise ExecutorError(
-            f"the command is {human_bytes(size)}; the limit is {MAX_COMMAND_BYTES // 1024} KiB",
-            permanent=True,
+            f"the command is {human_bytes(size)}; the limit is {MAX_COMMAND_BYTES // 1024} KiB"
         )
 
 
@@ -159,7 +148,7 @@ def render_args(args: Mapping[str, Any], params: Mapping[str, Any]) -> dict[str,
 def require(args: Mapping[str, Any], *names: str) -> None:
     missing = [name for name in names if args.get(name) in (None, "")]
     if missing:
-        raise ExecutorError(f"missing argument(s): {', '.join(missing)}", permanent=True)
+        raise ExecutorError(f"missing argument(s): {', '.join(missing)}")
 
 
 def human_bytes(size: float) -> str:

@@ -19,14 +19,14 @@ def _names(value: Any, what: str) -> list[str]:
     names = value if isinstance(value, list) else str(value or "").split()
     for name in names:
         if not _NAME.match(str(name)):
-            raise ExecutorError(f"{what} {name!r} is not a valid name", permanent=True)
+            raise ExecutorError(f"{what} {name!r} is not a valid name")
     return [str(name) for name in names]
 
 
 def _tail(args: Mapping[str, Any]) -> str:
     tail = str(args.get("tail", 100))
     if not tail.isdigit():
-        raise ExecutorError("tail must be a whole number", permanent=True)
+        raise ExecutorError("tail must be a whole number")
     return tail
 
 
@@ -53,7 +53,7 @@ class DockerExecutor:
         action = step.get("action")
         builder = getattr(self, f"_argv_{action}", None)
         if builder is None:
-            raise ExecutorError(f"unknown docker action {action!r}", permanent=True)
+            raise ExecutorError(f"unknown docker action {action!r}")
         spec: Spec = {"argv": [self.docker, *builder(args)]}
         if args.get("match"):
             re.compile(args["match"])
@@ -79,9 +79,7 @@ class DockerExecutor:
         require(args, "command")
         command = args["command"]
         if command not in COMPOSE_COMMANDS:
-            raise ExecutorError(
-                f"compose command must be one of {sorted(COMPOSE_COMMANDS)}", permanent=True
-            )
+            raise ExecutorError(f"compose command must be one of {sorted(COMPOSE_COMMANDS)}")
         argv = ["compose"]
         if self.compose_dir:
             argv += ["--project-directory", self.compose_dir]

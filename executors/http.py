@@ -58,9 +58,7 @@ class HTTPExecutor:
         args = render_args({k: v for k, v in step_args.items() if k != "url"}, params)
         method = str(args.get("method", "GET")).upper()
         if method not in METHODS:
-            raise ExecutorError(
-                f"method must be one of {', '.join(sorted(METHODS))}", permanent=True
-            )
+            raise ExecutorError(f"method must be one of {', '.join(sorted(METHODS))}")
         url = self._url(str(step_args["url"]), params)
         return {"method": method, "url": url, "expect_status": int(args.get("expect_status", 200))}
 
@@ -69,20 +67,17 @@ class HTTPExecutor:
         if first and not _ORIGIN_ENDED.match(template[: first.start()]):
             raise ExecutorError(
                 "a parameter can fill only a path segment or a query value of url, "
-                "never its scheme, host or port",
-                permanent=True,
+                "never its scheme, host or port"
             )
         path, mark, query = template.partition("?")
         filled = _fill(path, params) + mark + _fill(query, params)
         if any(segment in (".", "..") for segment in urlsplit(filled).path.split("/")):
-            raise ExecutorError("url cannot contain . or .. path segments", permanent=True)
+            raise ExecutorError("url cannot contain . or .. path segments")
         url = urljoin(self.base_url, filled) if self.base_url else filled
         if urlsplit(url).scheme not in DEFAULT_PORTS:
-            raise ExecutorError("url must be http:// or https://", permanent=True)
+            raise ExecutorError("url must be http:// or https://")
         if self.base_url and origin(url) != origin(self.base_url):
-            raise ExecutorError(
-                f"url {url} is not on the target's origin {self.base_url}", permanent=True
-            )
+            raise ExecutorError(f"url {url} is not on the target's origin {self.base_url}")
         return url
 
     def describe(self, spec: Spec) -> str:
@@ -151,7 +146,7 @@ def _fill(text: str, params: Mapping[str, Any]) -> str:
     def value(match: re.Match[str]) -> str:
         name = match.group(1)
         if name not in params:
-            raise ExecutorError(f"no value for parameter {name!r}", permanent=True)
+            raise ExecutorError(f"no value for parameter {name!r}")
         return quote(str(params[name]), safe="")
 
     return PLACEHOLDER.sub(value, text)

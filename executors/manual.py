@@ -17,8 +17,8 @@ class ManualExecutor:
     def render(self, step: Mapping[str, Any], params: Mapping[str, Any]) -> Spec:
         outcome = params.get("outcome", "done")
         if outcome not in OUTCOMES:
-            raise ExecutorError("outcome must be done or skipped", permanent=True)
-        instructions = substitute(step.get("instructions", ""), params, quote=False)
+            raise ExecutorError("outcome must be done or skipped")
+        instructions = substitute(step.get("instructions", ""), params)
         return {
             "instructions": instructions,
             "outcome": outcome,

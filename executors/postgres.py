@@ -73,7 +73,7 @@ def render_query(text: str, params: Mapping[str, Any]) -> tuple[str, dict[str, A
     try:
         placeholders = scan_sql(text)
     except UnsafePlaceholder as exc:
-        raise ExecutorError(f"sql: {exc}", permanent=True) from None
+        raise ExecutorError(f"sql: {exc}") from None
     values = {p.name: params[p.name] for p in placeholders if p.filter is None and p.name in params}
     # With values to bind, psycopg reads every % of the text as the start of a placeholder.
     literal = (lambda part: part.replace("%", "%%")) if values else (lambda part: part)
@@ -91,14 +91,14 @@ def render_query(text: str, params: Mapping[str, Any]) -> tuple[str, dict[str, A
 
 def _identifier(name: str) -> str:
     if not name:
-        raise ExecutorError("an identifier cannot be empty", permanent=True)
+        raise ExecutorError("an identifier cannot be empty")
     return sql.Identifier(name).as_string(None)
 
 
 def database_name(value: Any) -> str:
     name = str(value or "")
     if not _DB_NAME.match(name):
-        raise ExecutorError(f"{name!r} is not a valid database name", permanent=True)
+        raise ExecutorError(f"{name!r} is not a valid database name")
     return name
 
 
@@ -118,7 +118,7 @@ class PostgresExecutor:
     def render(self, step: Mapping[str, Any], params: Mapping[str, Any]) -> Spec:
         action = step.get("action")
         if action not in self.ACTIONS:
-            raise ExecutorError(f"postgres action must be one of {self.ACTIONS}", permanent=True)
+            raise ExecutorError(f"postgres action must be one of {self.ACTIONS}")
         raw = dict(step.get("args", {}))
         query = raw.pop("sql", None)
         args = render_args(raw, params)

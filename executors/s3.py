@@ -101,11 +101,11 @@ class S3Executor:
     def render(self, step: Mapping[str, Any], params: Mapping[str, Any]) -> Spec:
         action = step.get("action")
         if action not in self.ACTIONS:
-            raise ExecutorError(f"s3 action must be one of {self.ACTIONS}", permanent=True)
+            raise ExecutorError(f"s3 action must be one of {self.ACTIONS}")
         args = render_args(step.get("args", {}), params)
         require(args, *self.REQUIRED.get(action, ()))
         if action == "restore_object" and args.get("tier", "Standard") not in TIERS:
-            raise ExecutorError(f"tier must be one of {TIERS}", permanent=True)
+            raise ExecutorError(f"tier must be one of {TIERS}")
         return {"action": action, **{k: v for k, v in args.items() if v not in (None, "")}}
 
     def describe(self, spec: Spec) -> str:

@@ -65,7 +65,7 @@ class ShellExecutor:
             if variables:
                 spec["env"] = variables
         else:
-            raise ExecutorError("a shell step needs argv or script", permanent=True)
+            raise ExecutorError("a shell step needs argv or script")
         check_command_size(spec["argv"], spec.get("env"))
         return spec
 
@@ -100,8 +100,7 @@ class ShellExecutor:
             if exc.errno != errno.E2BIG:
                 raise
             raise ExecutorError(
-                "the command and its environment are too long for the system to start",
-                permanent=True,
+                "the command and its environment are too long for the system to start"
             ) from None
         return _Supervisor(self, process, emit, cancel).supervise()
 

@@ -77,7 +77,7 @@ def load_private_key(text: str, passphrase: str | None = None) -> paramiko.PKey:
             return key_type.from_private_key(io.StringIO(text), password=passphrase)
         except (paramiko.SSHException, ValueError):
             continue
-    raise ExecutorError("the private key could not be read", permanent=True)
+    raise ExecutorError("the private key could not be read")
 
 
 class SSHExecutor:
@@ -123,8 +123,7 @@ class SSHExecutor:
             except FileNotFoundError:
                 if not self.target.trust_on_first_use:
                     raise ExecutorError(
-                        f"known_hosts file {self.target.known_hosts} does not exist",
-                        permanent=True,
+                        f"known_hosts file {self.target.known_hosts} does not exist"
                     ) from None
         if self.target.trust_on_first_use:
             client.set_missing_host_key_policy(_TrustOnFirstUse(self.target.known_hosts, notes))
@@ -135,19 +134,15 @@ class SSHExecutor:
         except paramiko.BadHostKeyException:
             raise ExecutorError(
                 f"the host key of {self.target.known_hosts_name} does not match known_hosts: "
-                "refusing to connect",
-                permanent=True,
+                "refusing to connect"
             ) from None
         except paramiko.AuthenticationException:
-            raise ExecutorError(
-                f"authentication as {self.target.user} was refused", permanent=True
-            ) from None
+            raise ExecutorError(f"authentication as {self.target.user} was refused") from None
         except paramiko.SSHException as exc:
             if "not found in known_hosts" in str(exc):
                 raise ExecutorError(
                     f"the host key of {self.target.known_hosts_name} is unknown: refusing to "
-                    "connect (add it to known_hosts, or opt the target in to trust_on_first_use)",
-                    permanent=True,
+                    "connect (add it to known_hosts, or opt the target in to trust_on_first_use)"
                 ) from None
             raise ExecutorError(f"SSH failed: {exc}") from None
         except OSError as exc:

@@ -56,10 +56,10 @@ def _load(path: str | None, mtime: float | None) -> dict[str, Target]:
 def target_for(executor_kind: str, name: str) -> Target:
     target = targets().get(name)
     if target is None:
-        raise ExecutorError(f"no target named {name!r} in the targets file", permanent=True)
+        raise ExecutorError(f"no target named {name!r} in the targets file")
     if target.kind not in TARGET_KINDS.get(executor_kind, set()):
         raise ExecutorError(
-            f"a {executor_kind} step cannot run on {name!r}, a {target.kind} target", permanent=True
+            f"a {executor_kind} step cannot run on {name!r}, a {target.kind} target"
         )
     return target
 
@@ -83,18 +83,14 @@ def resolve_credential(reference: str) -> str:
     if scheme == "env":
         value = os.environ.get(rest)
         if value is None:
-            raise ExecutorError(
-                f"credential variable {rest} is not set on the worker", permanent=True
-            )
+            raise ExecutorError(f"credential variable {rest} is not set on the worker")
         return value
     if scheme == "file":
         try:
             return Path(rest).read_text().rstrip("\n")
         except OSError as exc:
-            raise ExecutorError(
-                f"credential file {rest} cannot be read: {exc.strerror}", permanent=True
-            ) from None
-    raise ExecutorError(f"credential reference {reference!r} is not env: or file:", permanent=True)
+            raise ExecutorError(f"credential file {rest} cannot be read: {exc.strerror}") from None
+    raise ExecutorError(f"credential reference {reference!r} is not env: or file:")
 
 
 def build_executor(
@@ -107,7 +103,7 @@ def build_executor(
     secrets = _credentials(spec, resolve)
     builder = _BUILDERS.get(kind)
     if builder is None:
-        raise ExecutorError(f"unknown executor {kind!r}", permanent=True)
+        raise ExecutorError(f"unknown executor {kind!r}")
     return BuiltExecutor(
         builder(spec, secrets, timeout, resolve), [v for v in secrets.values() if v]
     )
@@ -157,9 +153,7 @@ def _postgres(
     if target.backups:
         bucket = targets().get(target.backups)
         if bucket is None or bucket.kind != "s3":
-            raise ExecutorError(
-                f"backups target {target.backups!r} is not an s3 target", permanent=True
-            )
+            raise ExecutorError(f"backups target {target.backups!r} is not an s3 target")
         bucket_secrets = _credentials(bucket, resolve)
         secrets.update({f"backups_{k}": v for k, v in bucket_secrets.items()})
         backups = _s3(bucket, bucket_secrets, timeout)

@@ -89,9 +89,8 @@ def test_a_placeholder_inside_a_string_literal_is_refused_and_nothing_runs(victi
     from executors.base import ExecutorError
 
     step = {"action": "query", "args": {"sql": "SELECT * FROM victim WHERE name = '{{ v }}'"}}
-    with pytest.raises(ExecutorError, match="inside a string literal") as error:
+    with pytest.raises(ExecutorError, match="inside a string literal"):
         run_step(executor(victim), step, {"v": INJECTION})
-    assert error.value.permanent
     assert victim_rows(victim) == 3
 
 
