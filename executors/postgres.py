@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import tempfile
 import time
@@ -19,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from threading import Event
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import psycopg
 from psycopg import sql
@@ -38,6 +37,9 @@ from executors.base import (
 from executors.placeholders import UnsafePlaceholder
 from executors.shell import ShellExecutor
 from executors.sqltext import scan_sql
+
+if TYPE_CHECKING:
+    from executors.s3 import S3Executor
 
 _DB_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,62}$")
 ROW_COUNTS_SQL = """
@@ -107,13 +109,22 @@ class PostgresExecutor:
     ACTIONS = ("check", "query", "row_counts", "backup", "restore")
 
     def __init__(
-        self, *, target: PostgresTarget, timeout: float, max_rows: int = 500, backups=None
+        self,
+        *,
+        target: PostgresTarget,
+        timeout: float,
+        max_rows: int = 500,
+        backups: S3Executor | None = None,
+        env: Mapping[str, str] | None = None,
     ) -> None:
-        """``backups`` is an S3 executor a restore can fetch ``key`` from."""
+        """``backups`` is an S3 executor a restore can fetch ``key`` from; ``env`` is the
+        environment pg_dump and psql start from (PATH, locale …), under the target's PG*
+        variables: the caller decides what of its own environment they see."""
         self.target = target
         self.timeout = timeout
         self.max_rows = max_rows
         self.backups = backups
+        self.env = dict(env or {})
 
     def render(self, step: Mapping[str, Any], params: Mapping[str, Any]) -> Spec:
         action = step.get("action")
@@ -227,7 +238,7 @@ class PostgresExecutor:
 
     def _client_env(self) -> dict[str, str]:
         env = {
-            **os.environ,
+            **self.env,
             "PGHOST": self.target.host,
             "PGPORT": str(self.target.port),
             "PGUSER": self.target.user,

@@ -157,7 +157,7 @@ def _postgres(
         bucket_secrets = _credentials(bucket, resolve)
         secrets.update({f"backups_{k}": v for k, v in bucket_secrets.items()})
         backups = _s3(bucket, bucket_secrets, timeout)
-    return PostgresExecutor(target=pg, timeout=timeout, backups=backups)
+    return PostgresExecutor(target=pg, timeout=timeout, backups=backups, env=os.environ)
 
 
 def _s3(target: Target, secrets: dict, timeout: int, resolve: bool = True) -> S3Executor:

@@ -1,5 +1,6 @@
 """Against the machine's PostgreSQL on 127.0.0.1:5432 with scratch databases."""
 
+import os
 import threading
 import uuid
 
@@ -163,6 +164,23 @@ def test_backup_then_restore_brings_every_row_back(scratch_db, tmp_path):
     assert result.status == "succeeded", text
     assert "terminating connections" in text and "restored: 2 tables, 251 rows" in text
     assert pg.row_counts(scratch_db) == {"public.orders": 250, "public.photos": 1}
+
+
+def test_the_workers_own_environment_never_reaches_pg_dump(scratch_db, tmp_path, monkeypatch):
+    # A context of its own: the scratch database's teardown connects with the real environment.
+    with monkeypatch.context() as patch:
+        patch.setenv("PGSERVICE", "no-such-service")
+        result, text = run(executor(scratch_db), "backup", file=str(tmp_path / "backup.sql.gz"))
+    assert result.status == "succeeded", text
+
+
+def test_the_environment_passed_in_is_the_one_pg_dump_starts_from(scratch_db, tmp_path):
+    target = PostgresTarget(host="127.0.0.1", port=5432, user="postgres", dbname=scratch_db)
+    env = {"PATH": os.environ["PATH"], "PGSERVICE": "no-such-service"}
+    pg = PostgresExecutor(target=target, timeout=60, env=env)
+    result, text = run(pg, "backup", file=str(tmp_path / "backup.sql.gz"))
+    assert result.status == "failed"
+    assert 'definition of service "no-such-service" not found' in text
 
 
 def test_restoring_a_missing_file_changes_nothing(scratch_db, tmp_path):
