@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from threading import Event
 from typing import Any, ClassVar
 
-from executors.base import Emit, ExecutorError, Result, Spec, render_args, require
+from executors.base import Emit, Executor, ExecutorError, Result, Spec, render_args, require
 from executors.shell import ShellExecutor
 
 COMPOSE_COMMANDS = {"ps", "restart", "stop", "start", "pull", "up", "logs"}
@@ -39,7 +39,7 @@ class DockerExecutor:
         timeout: float,
         docker: str = "docker",
         compose_dir: str | None = None,
-        remote: Callable[[], Any] | None = None,
+        remote: Callable[[], Executor] | None = None,
         kill_grace: float = 5.0,
     ) -> None:
         self.timeout = timeout
@@ -60,22 +60,22 @@ class DockerExecutor:
             spec["match"] = args["match"]
         return spec
 
-    def _argv_ps(self, args) -> list[str]:
+    def _argv_ps(self, args: Mapping[str, Any]) -> list[str]:
         return ["ps", "--all"]
 
-    def _argv_logs(self, args) -> list[str]:
+    def _argv_logs(self, args: Mapping[str, Any]) -> list[str]:
         require(args, "container")
         return ["logs", "--tail", _tail(args), *_names(args["container"], "container")[:1]]
 
-    def _argv_system_df(self, args) -> list[str]:
+    def _argv_system_df(self, args: Mapping[str, Any]) -> list[str]:
         return ["system", "df"]
 
-    def _argv_system_prune(self, args) -> list[str]:
+    def _argv_system_prune(self, args: Mapping[str, Any]) -> list[str]:
         flags = ["--all"] if args.get("all") else []
         flags += ["--volumes"] if args.get("volumes") else []
         return ["system", "prune", *flags, "--force"]
 
-    def _argv_compose(self, args) -> list[str]:
+    def _argv_compose(self, args: Mapping[str, Any]) -> list[str]:
         require(args, "command")
         command = args["command"]
         if command not in COMPOSE_COMMANDS:

@@ -13,12 +13,12 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
+from http.client import HTTPMessage
 from threading import Event
-from typing import Any, ClassVar
+from typing import IO, Any, ClassVar
 from urllib.parse import quote, urljoin, urlsplit
 
 from executors.base import (
-    PLACEHOLDER,
     SYSTEM_PREFIX,
     Emit,
     ExecutorError,
@@ -28,6 +28,7 @@ from executors.base import (
     require,
 )
 from executors.masking import mask_all
+from executors.placeholders import PLACEHOLDER
 
 METHODS = {"GET", "HEAD", "POST"}
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -112,7 +113,9 @@ class HTTPExecutor:
             )
         return self._report(spec, emit, status, reason, body, latency_ms)
 
-    def _report(self, spec, emit, status, reason, body: bytes, latency_ms: float) -> Result:
+    def _report(
+        self, spec: Spec, emit: Emit, status: int, reason: str, body: bytes, latency_ms: float
+    ) -> Result:
         emit("stdout", f"HTTP {status} {reason} in {latency_ms:.0f} ms\n")
         excerpt = self._excerpt(body)
         if excerpt:
@@ -160,7 +163,15 @@ class _SameOriginRedirects(urllib.request.HTTPRedirectHandler):
         self.allowed = allowed
         self.refused = ""
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: IO[bytes],
+        code: int,
+        msg: str,
+        headers: HTTPMessage,
+        newurl: str,
+    ) -> urllib.request.Request | None:
         if origin(urljoin(req.full_url, newurl)) != self.allowed:
             self.refused = newurl
             return None

@@ -38,15 +38,15 @@ class SecretMasker:
         if buffer.endswith("\n"):
             self.emit(stream, self.mask(buffer))
             return
-        cut = self._safe_cut(buffer)
+        cut = self._safe_cut(buffer, self.pattern)
         if cut:
             self.emit(stream, self.mask(buffer[:cut]))
         if buffer[cut:]:
             self.pending[stream] = buffer[cut:]
 
-    def _safe_cut(self, buffer: str) -> int:
+    def _safe_cut(self, buffer: str, pattern: re.Pattern[str]) -> int:
         cut = max(len(buffer) - self.hold, 0)
-        for match in self.pattern.finditer(buffer):
+        for match in pattern.finditer(buffer):
             if match.start() < cut < match.end():
                 cut = match.end()
         return cut

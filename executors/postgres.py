@@ -14,7 +14,7 @@ import json
 import re
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from threading import Event
@@ -63,7 +63,10 @@ class PostgresTarget:
 def format_table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
     cells = [[("NULL" if v is None else str(v)) for v in row] for row in rows]
     widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
-    line = lambda values: " | ".join(v.ljust(w) for v, w in zip(values, widths, strict=True))  # noqa: E731
+
+    def line(values: Sequence[str]) -> str:
+        return " | ".join(v.ljust(w) for v, w in zip(values, widths, strict=True))
+
     out = [line(columns), "-+-".join("-" * w for w in widths)] + [line(row) for row in cells]
     count = len(rows)
     return [f"{text.rstrip()}\n" for text in out] + [f"({count} row{'s' if count != 1 else ''})\n"]
@@ -77,8 +80,11 @@ def render_query(text: str, params: Mapping[str, Any]) -> tuple[str, dict[str, A
     except UnsafePlaceholder as exc:
         raise ExecutorError(f"sql: {exc}") from None
     values = {p.name: params[p.name] for p in placeholders if p.filter is None and p.name in params}
-    # With values to bind, psycopg reads every % of the text as the start of a placeholder.
-    literal = (lambda part: part.replace("%", "%%")) if values else (lambda part: part)
+
+    def literal(part: str) -> str:
+        # With values to bind, psycopg reads every % of the text as the start of a placeholder.
+        return part.replace("%", "%%") if values else part
+
     pieces, done = [], 0
     for placeholder in placeholders:
         pieces.append(literal(text[done : placeholder.start]))
@@ -89,6 +95,12 @@ def render_query(text: str, params: Mapping[str, Any]) -> tuple[str, dict[str, A
             pieces.append(f"%({placeholder.name})s")
         done = placeholder.end
     return "".join(pieces) + literal(text[done:]), values
+
+
+def _one_row(cursor: psycopg.Cursor[tuple[Any, ...]]) -> tuple[Any, ...]:
+    row = cursor.fetchone()
+    assert row is not None  # an aggregate or SHOW returns exactly one row
+    return row
 
 
 def _identifier(name: str) -> str:
@@ -168,7 +180,8 @@ class PostgresExecutor:
 
     def run(self, spec: Spec, emit: Emit, cancel: Event) -> Result:
         try:
-            return getattr(self, f"_{spec['action']}")(spec, emit, cancel)
+            action: Callable[[Spec, Emit, Event], Result] = getattr(self, f"_{spec['action']}")
+            return action(spec, emit, cancel)
         except psycopg.OperationalError as error:
             emit("stderr", f"{SYSTEM_PREFIX}cannot connect: {str(error).strip()}\n")
             return Result("failed", None, "connection failed")
@@ -176,7 +189,7 @@ class PostgresExecutor:
             emit("stderr", f"{SYSTEM_PREFIX}{type(error).__name__}: {str(error).strip()}\n")
             return Result("failed", None, type(error).__name__)
 
-    def connect(self, database: str, **kwargs) -> psycopg.Connection:
+    def connect(self, database: str, **kwargs: Any) -> psycopg.Connection[tuple[Any, ...]]:
         return psycopg.connect(
             host=self.target.host,
             port=self.target.port,
@@ -192,11 +205,13 @@ class PostgresExecutor:
     def _check(self, spec: Spec, emit: Emit, cancel: Event) -> Result:
         started = time.monotonic()
         with self.connect(spec["database"]) as conn:
-            one = conn.execute("SELECT 1").fetchone()[0]
-            version = conn.execute("SHOW server_version").fetchone()[0]
-            used, limit = conn.execute(
-                "SELECT count(*), current_setting('max_connections')::int FROM pg_stat_activity"
-            ).fetchone()
+            one = _one_row(conn.execute("SELECT 1"))[0]
+            version = _one_row(conn.execute("SHOW server_version"))[0]
+            used, limit = _one_row(
+                conn.execute(
+                    "SELECT count(*), current_setting('max_connections')::int FROM pg_stat_activity"
+                )
+            )
         emit("stdout", f"SELECT 1 → {one} in {(time.monotonic() - started) * 1000:.0f} ms\n")
         emit(
             "stdout",
@@ -233,7 +248,7 @@ class PostgresExecutor:
                 query = sql.SQL("SELECT count(*) FROM {}.{}").format(
                     sql.Identifier(schema), sql.Identifier(name)
                 )
-                counts[table] = conn.execute(query).fetchone()[0]
+                counts[table] = _one_row(conn.execute(query))[0]
         return counts
 
     def _client_env(self) -> dict[str, str]:

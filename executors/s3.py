@@ -8,11 +8,11 @@ lifecycle configuration.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from threading import Event, Lock
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import boto3
 from botocore.config import Config
@@ -28,6 +28,10 @@ from executors.base import (
     render_args,
     require,
 )
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_s3.type_defs import CopySourceTypeDef
 
 TIERS = ("Expedited", "Standard", "Bulk")
 
@@ -85,7 +89,7 @@ class S3Executor:
         self.target = target
         self.timeout = timeout
 
-    def client(self):
+    def client(self) -> S3Client:
         config = Config(
             connect_timeout=10, read_timeout=min(self.timeout, 300), retries={"max_attempts": 3}
         )
@@ -114,7 +118,8 @@ class S3Executor:
 
     def run(self, spec: Spec, emit: Emit, cancel: Event) -> Result:
         try:
-            return getattr(self, f"_{spec['action']}")(self.client(), spec, emit)
+            action: Callable[[S3Client, Spec, Emit], Result] = getattr(self, f"_{spec['action']}")
+            return action(self.client(), spec, emit)
         except ClientError as error:
             code = error.response.get("Error", {}).get("Code", "Error")
             message = error.response.get("Error", {}).get("Message", str(error))
@@ -124,7 +129,7 @@ class S3Executor:
             emit("stderr", f"{SYSTEM_PREFIX}{error}\n")
             return Result("failed", None, type(error).__name__)
 
-    def _list(self, s3, spec: Spec, emit: Emit) -> Result:
+    def _list(self, s3: S3Client, spec: Spec, emit: Emit) -> Result:
         limit = int(spec.get("limit", 20))
         objects = []
         for page in s3.get_paginator("list_objects_v2").paginate(
@@ -142,7 +147,7 @@ class S3Executor:
             "stdout",
             f"{len(objects)} objects under s3://{self.target.bucket}/{spec.get('prefix', '')}\n",
         )
-        outputs = {"count": len(objects)}
+        outputs: dict[str, Any] = {"count": len(objects)}
         if objects:
             newest = objects[0]
             outputs.update(
@@ -150,7 +155,7 @@ class S3Executor:
             )
         return Result("succeeded", 0, outputs=outputs)
 
-    def _download(self, s3, spec: Spec, emit: Emit) -> Result:
+    def _download(self, s3: S3Client, spec: Spec, emit: Emit) -> Result:
         size = s3.head_object(Bucket=self.target.bucket, Key=spec["key"])["ContentLength"]
         path = Path(spec["file"])
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -164,7 +169,7 @@ class S3Executor:
         )
         return Result("succeeded", 0, outputs={"file": str(path), "bytes": size})
 
-    def _upload(self, s3, spec: Spec, emit: Emit) -> Result:
+    def _upload(self, s3: S3Client, spec: Spec, emit: Emit) -> Result:
         path = Path(spec["file"])
         if not path.is_file():
             emit("stderr", f"{SYSTEM_PREFIX}{path} does not exist\n")
@@ -176,8 +181,9 @@ class S3Executor:
         emit("stdout", f"uploaded {path} to s3://{self.target.bucket}/{spec['key']}\n")
         return Result("succeeded", 0, outputs={"key": spec["key"], "bytes": size})
 
-    def _list_versions(self, s3, spec: Spec, emit: Emit) -> Result:
+    def _list_versions(self, s3: S3Client, spec: Spec, emit: Emit) -> Result:
         response = s3.list_object_versions(Bucket=self.target.bucket, Prefix=spec.get("prefix", ""))
+        entries: list[tuple[Mapping[str, Any], str]]
         entries = [(v, "version") for v in response.get("Versions", [])]
         entries += [(m, "delete marker") for m in response.get("DeleteMarkers", [])]
         entries.sort(key=lambda e: e[0]["LastModified"], reverse=True)
@@ -190,7 +196,7 @@ class S3Executor:
                 f"{kind}{latest}  {size}  {entry['Key']}\n",
             )
         restorable = [v for v, kind in entries if kind == "version" and not v.get("IsLatest")]
-        outputs = {"versions": len(entries)}
+        outputs: dict[str, Any] = {"versions": len(entries)}
         if restorable:
             outputs["previous_version_id"] = restorable[0]["VersionId"]
         latest_marker = [m for m, kind in entries if kind == "delete marker" and m.get("IsLatest")]
@@ -201,7 +207,7 @@ class S3Executor:
                 outputs["previous_version_id"] = versions[0]["VersionId"]
         return Result("succeeded", 0, outputs=outputs)
 
-    def _get_version(self, s3, spec: Spec, emit: Emit) -> Result:
+    def _get_version(self, s3: S3Client, spec: Spec, emit: Emit) -> Result:
         path = Path(spec["file"])
         path.parent.mkdir(parents=True, exist_ok=True)
         response = s3.get_object(
@@ -215,8 +221,12 @@ class S3Executor:
         )
         return Result("succeeded", 0, outputs={"file": str(path)})
 
-    def _restore_version(self, s3, spec: Spec, emit: Emit) -> Result:
-        source = {"Bucket": self.target.bucket, "Key": spec["key"], "VersionId": spec["version_id"]}
+    def _restore_version(self, s3: S3Client, spec: Spec, emit: Emit) -> Result:
+        source: CopySourceTypeDef = {
+            "Bucket": self.target.bucket,
+            "Key": spec["key"],
+            "VersionId": spec["version_id"],
+        }
         response = s3.copy_object(Bucket=self.target.bucket, Key=spec["key"], CopySource=source)
         new_version = response.get("VersionId", "")
         emit(
@@ -226,7 +236,7 @@ class S3Executor:
         )
         return Result("succeeded", 0, outputs={"version_id": new_version})
 
-    def _restore_object(self, s3, spec: Spec, emit: Emit) -> Result:
+    def _restore_object(self, s3: S3Client, spec: Spec, emit: Emit) -> Result:
         request = {
             "Days": int(spec.get("days", 7)),
             "GlacierJobParameters": {"Tier": spec.get("tier", "Standard")},
@@ -239,7 +249,7 @@ class S3Executor:
         emit("stdout", f"restore requested ({json.dumps(request)}): HTTP {status}\n")
         return self._restore_status(s3, spec, emit)
 
-    def _restore_status(self, s3, spec: Spec, emit: Emit) -> Result:
+    def _restore_status(self, s3: S3Client, spec: Spec, emit: Emit) -> Result:
         kwargs = {"Bucket": self.target.bucket, "Key": spec["key"]}
         if spec.get("version_id"):
             kwargs["VersionId"] = spec["version_id"]
@@ -249,7 +259,7 @@ class S3Executor:
         emit("stdout", f"{spec['key']}: storage class {storage}; restore: {restore}\n")
         return Result("succeeded", 0, outputs={"storage_class": storage, "restore": restore})
 
-    def _versioning(self, s3, spec: Spec, emit: Emit) -> Result:
+    def _versioning(self, s3: S3Client, spec: Spec, emit: Emit) -> Result:
         status = s3.get_bucket_versioning(Bucket=self.target.bucket).get("Status", "Disabled")
         emit("stdout", f"versioning of {self.target.bucket}: {status}\n")
         if status != "Enabled":
@@ -260,7 +270,7 @@ class S3Executor:
             return Result("failed", 1, "versioning not enabled", outputs={"versioning": status})
         return Result("succeeded", 0, outputs={"versioning": status})
 
-    def _lifecycle(self, s3, spec: Spec, emit: Emit) -> Result:
+    def _lifecycle(self, s3: S3Client, spec: Spec, emit: Emit) -> Result:
         try:
             rules = s3.get_bucket_lifecycle_configuration(Bucket=self.target.bucket)["Rules"]
         except ClientError as error:

@@ -17,12 +17,13 @@ import subprocess
 import time
 from collections.abc import Mapping
 from threading import Event
-from typing import Any, ClassVar
+from typing import IO, Any, ClassVar
 
 from executors.base import (
     SYSTEM_PREFIX,
     Emit,
     ExecutorError,
+    Outcome,
     Result,
     Spec,
     assignments,
@@ -70,8 +71,9 @@ class ShellExecutor:
         return spec
 
     def describe(self, spec: Spec) -> str:
-        if spec.get("script"):
-            return assignments(spec.get("env", {})) + spec["script"]
+        script: str | None = spec.get("script")
+        if script:
+            return assignments(spec.get("env", {})) + script
         return shlex.join(spec["argv"])
 
     def run(self, spec: Spec, emit: Emit, cancel: Event) -> Result:
@@ -109,19 +111,22 @@ class _Supervisor:
     """Stream a process's two pipes in arrival order and stop its group on timeout or cancel."""
 
     def __init__(
-        self, executor: ShellExecutor, process: subprocess.Popen, emit: Emit, cancel: Event
-    ):
+        self, executor: ShellExecutor, process: subprocess.Popen[bytes], emit: Emit, cancel: Event
+    ) -> None:
         self.executor = executor
         self.process = process
         self.emit = emit
         self.cancel = cancel
         self.selector = selectors.DefaultSelector()
         self.splitters: dict[int, tuple[str, LineSplitter]] = {}
+        self.pipes: list[IO[bytes]] = []
         for stream, pipe in (("stdout", process.stdout), ("stderr", process.stderr)):
+            assert pipe is not None  # started with stdout=PIPE and stderr=PIPE
+            self.pipes.append(pipe)
             os.set_blocking(pipe.fileno(), False)
             self.selector.register(pipe, selectors.EVENT_READ)
             self.splitters[pipe.fileno()] = (stream, LineSplitter(executor.max_line))
-        self.stopping: str | None = None
+        self.stopping: Outcome | None = None
         self.kill_at: float | None = None
         self.last_data = time.monotonic()
 
@@ -174,13 +179,13 @@ class _Supervisor:
         for fd, (stream, splitter) in self.splitters.items():
             self._emit_all(stream, splitter.flush())
             del fd
-        self.process.stdout.close()
-        self.process.stderr.close()
+        for pipe in self.pipes:
+            pipe.close()
 
     def _emit_all(self, stream: str, lines: list[str]) -> None:
         emit_lines(self.emit, stream, lines)
 
-    def _stop(self, outcome: str, why: str) -> None:
+    def _stop(self, outcome: Outcome, why: str) -> None:
         self.stopping = outcome
         self.emit("stderr", f"{SYSTEM_PREFIX}{why}; stopping the step and everything it started\n")
         self._signal_group(signal.SIGTERM)
@@ -192,7 +197,7 @@ class _Supervisor:
 
     def _result(self, exit_code: int) -> Result:
         if self.stopping is not None:
-            return Result(self.stopping, exit_code)  # type: ignore[arg-type]
+            return Result(self.stopping, exit_code)
         if exit_code == 0:
             return Result("succeeded", 0)
         return Result("failed", exit_code)

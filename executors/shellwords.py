@@ -31,6 +31,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from executors.placeholders import PLACEHOLDER, Placeholder, UnsafePlaceholder, placeholder_at
 
@@ -183,7 +184,7 @@ def program_of(words: Sequence[str], start: int) -> tuple[str | None, str]:
     return (re.sub(r"[0-9.]+$", "", name) or name), name
 
 
-def _wrapped_command(words: Sequence[str], start: int, takes_value: set, operands: int) -> int:
+def _wrapped_command(words: Sequence[str], start: int, takes_value: set[str], operands: int) -> int:
     i = start + 1
     while i < len(words):
         word = words[i]
@@ -260,7 +261,11 @@ def _code_options(
 
 
 def _program_operand(
-    words: Sequence[str], start: int, name: str, takes_value: set, program_elsewhere: set
+    words: Sequence[str],
+    start: int,
+    name: str,
+    takes_value: set[str],
+    program_elsewhere: set[str],
 ) -> Iterator[tuple[int, str]]:
     i, elsewhere = start + 1, False
     while i < len(words):
@@ -385,6 +390,7 @@ class _Scanner:
         if frame.refuse:
             self.refuse(found.start, frame.refuse)
         owner = frame.owner
+        assert owner is not None  # every frame is pushed with one (push, the top frame)
         if frame.kind == "code":
             self.start_word(frame)
         if owner.word is not None and (frame.collect or frame.kind == "code"):
@@ -404,7 +410,7 @@ class _Scanner:
         if owner is not None and owner.word is not None and (frame.collect or frame is owner):
             owner.word.chars.append(chars)
 
-    def push(self, parent: _Frame, kind: str, refuse: str | None = None, **fields) -> _Frame:
+    def push(self, parent: _Frame, kind: str, refuse: str | None = None, **fields: Any) -> _Frame:
         frame = _Frame(kind, refuse=refuse or parent.refuse, **fields)
         frame.owner = frame if kind == "code" else parent.owner
         frame.collect = kind == "dq" and (parent.kind == "code" or parent.collect)
@@ -488,6 +494,7 @@ class _Scanner:
             if words[index][1].holes:
                 offset = words[index][1].holes[0][1]
                 match = PLACEHOLDER.match(self.text, offset)
+                assert match is not None  # a hole is where a placeholder was found
                 raise UnsafePlaceholder(self.text, offset, _code_reason(reason, match))
 
     def note_integers(self, statics: list[str]) -> None:

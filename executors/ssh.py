@@ -25,6 +25,7 @@ from executors.base import (
     SYSTEM_PREFIX,
     Emit,
     ExecutorError,
+    Outcome,
     Result,
     Spec,
     check_command_size,
@@ -60,7 +61,9 @@ class _TrustOnFirstUse(paramiko.MissingHostKeyPolicy):
         self.known_hosts = known_hosts
         self.notes = notes
 
-    def missing_host_key(self, client, hostname, key) -> None:
+    def missing_host_key(
+        self, client: paramiko.SSHClient, hostname: str, key: paramiko.PKey
+    ) -> None:
         client.get_host_keys().add(hostname, key.get_name(), key)
         if self.known_hosts:
             with open(self.known_hosts, "a", encoding="ascii") as known_hosts:
@@ -177,7 +180,7 @@ class _RemoteCommand:
     def __init__(
         self,
         executor: SSHExecutor,
-        client,
+        client: paramiko.SSHClient,
         command: str,
         emit: Emit,
         cancel: Event,
@@ -191,9 +194,9 @@ class _RemoteCommand:
         self.stdout = LineSplitter(executor.max_line)
         self.stderr = LineSplitter(executor.max_line)
         self.pgid: int | None = None
-        self.stopping: str | None = None
+        self.stopping: Outcome | None = None
         self.kill_at: float | None = None
-        self.channel = client.get_transport().open_session()
+        self.channel = self._transport().open_session()
         self.channel.exec_command(wrapped(command))
 
     def supervise(self) -> Result:
@@ -216,10 +219,15 @@ class _RemoteCommand:
         exit_code = self.channel.recv_exit_status() if self.channel.exit_status_ready() else None
         return self._result(exit_code)
 
+    def _transport(self) -> paramiko.Transport:
+        transport = self.client.get_transport()
+        assert transport is not None  # the client is connected until run() closes it
+        return transport
+
     def _finished(self) -> bool:
         if self.channel.closed:
             return True
-        return (
+        return bool(
             self.channel.exit_status_ready()
             and self.channel.eof_received
             and not self.channel.recv_ready()
@@ -239,7 +247,7 @@ class _RemoteCommand:
             return True
         return False
 
-    def _stop(self, outcome: str, why: str) -> None:
+    def _stop(self, outcome: Outcome, why: str) -> None:
         self.stopping = outcome
         self.emit("stderr", f"{SYSTEM_PREFIX}{why}; stopping the remote command and its children\n")
         self._signal_remote("TERM")
@@ -249,7 +257,7 @@ class _RemoteCommand:
         if self.pgid is None:
             return
         try:
-            channel = self.client.get_transport().open_session()
+            channel = self._transport().open_session()
             channel.exec_command(f"kill -{signal_name} -- -{self.pgid} 2>/dev/null")
             channel.recv_exit_status()
             channel.close()
@@ -259,7 +267,7 @@ class _RemoteCommand:
     def _result(self, exit_code: int | None) -> Result:
         notes = tuple(self.notes)
         if self.stopping is not None:
-            return Result(self.stopping, exit_code, notes=notes)  # type: ignore[arg-type]
+            return Result(self.stopping, exit_code, notes=notes)
         if exit_code == 0:
             return Result("succeeded", 0, notes=notes)
         if exit_code is None or exit_code == -1:
