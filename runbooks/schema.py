@@ -177,7 +177,7 @@ class Step(_Strict):
 
 
 def _is_query(executor: Any, action: Any) -> bool:
-    return executor == "postgres" and action == "query"
+    return bool(executor == "postgres" and action == "query")
 
 
 def _strings(value: Any) -> list[str]:
@@ -190,6 +190,10 @@ def _strings(value: Any) -> list[str]:
     return []
 
 
+Channel = Literal["slack", "telegram", "email"]
+CHANNELS: tuple[Channel, ...] = ("slack", "telegram", "email")
+
+
 class EscalationRule(_Strict):
     """Who to call and when: after a time without progress, or when a given step fails."""
 
@@ -199,9 +203,7 @@ class EscalationRule(_Strict):
     after_minutes: Annotated[float | None, Field(ge=0)] = None
     until: Literal["acknowledged", "mitigated", "resolved"] = "acknowledged"
     when_step_fails: str | None = None
-    channels: list[Literal["slack", "telegram", "email"]] = Field(
-        default_factory=lambda: ["slack", "telegram", "email"]
-    )
+    channels: list[Channel] = Field(default_factory=lambda: list(CHANNELS))
 
     @model_validator(mode="after")
     def _one_trigger(self) -> EscalationRule:

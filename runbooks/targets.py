@@ -106,7 +106,7 @@ def load_targets(path: Path | None) -> tuple[dict[str, Target], list[RunbookErro
         try:
             targets[name] = Target.model_validate({"name": name, **(fields or {})})
         except (ValidationError, ValueError) as exc:
-            loc: tuple = ("targets", name)
+            loc: tuple[str | int, ...] = ("targets", name)
             reason = str(exc)
             if isinstance(exc, ValidationError):
                 first = exc.errors()[0]
