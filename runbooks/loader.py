@@ -59,12 +59,14 @@ def load_runbook_dirs(dirs: Iterable[Path]) -> LoadReport:
             loaded, error = load_runbook_file(path)
             if error:
                 report.errors.append(error)
-            elif loaded.runbook.slug in seen:
-                slug = loaded.runbook.slug
+                continue
+            assert loaded is not None  # a file gives either a runbook or an error
+            slug = loaded.runbook.slug
+            if slug in seen:
                 reason = f"slug {slug!r} is already defined in {seen[slug]}: this file is skipped"
                 report.errors.append(RunbookError(path, 1, reason, is_duplicate=True))
             else:
-                seen[loaded.runbook.slug] = path
+                seen[slug] = path
                 report.runbooks.append(loaded)
     return report
 
