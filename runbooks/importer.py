@@ -125,7 +125,7 @@ class Section:
 
 @dataclass
 class ImportResult:
-    runbooks: list[dict]
+    runbooks: list[dict[str, Any]]
     unmapped: list[str]
 
     def yaml_files(self) -> dict[str, str]:
@@ -144,7 +144,7 @@ def slugify(text: str) -> str:
 SafeDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
-def dump_yaml(data: dict) -> str:
+def dump_yaml(data: dict[str, Any]) -> str:
     return yaml.dump(data, Dumper=SafeDumper, allow_unicode=True, sort_keys=False, width=100)
 
 
@@ -197,7 +197,7 @@ def _section_kind(title: str) -> str | None:
 
 class _Importer:
     def __init__(self) -> None:
-        self.runbooks: list[dict] = []
+        self.runbooks: list[dict[str, Any]] = []
         self.unmapped: list[str] = []
         self.slugs = _Unique()
         self.budget = _Budget()
@@ -292,8 +292,8 @@ class _ScenarioParts:
         self.alerts: list[str] = []
         self.actions: list[_Block] = []
         self.escalation_text: list[str] = []
-        self.rules: list[dict] = []
-        self.recovery: dict | None = None
+        self.rules: list[dict[str, Any]] = []
+        self.recovery: dict[str, Any] | None = None
         self.notes: list[str] = []
 
     @classmethod
@@ -309,7 +309,8 @@ class _ScenarioParts:
         return parts
 
     def _lines(self, lines: list[str], *, default: str, inline: str = "") -> None:
-        current, title, code, fence = default, inline, None, None
+        current, title = default, inline
+        code: list[str] | None = None
         for line in lines:
             if code is not None:
                 if FENCE.match(line):
@@ -343,12 +344,12 @@ class _ScenarioParts:
                 return current, title
             if kind:
                 return kind, title
-        numbered = NUMBERED.match(line)
-        item = (
-            numbered.group(3)
-            if numbered
-            else (BULLET.match(line).group(2) if BULLET.match(line) else text)
-        )
+        if numbered := NUMBERED.match(line):
+            item = numbered.group(3)
+        elif bullet := BULLET.match(line):
+            item = bullet.group(2)
+        else:
+            item = text
         item_title = re.sub(r"^\*\*(.+?):?\*\*:?\s*", r"\1", item).strip().rstrip(":")
         if numbered and _section_kind(item_title) == "escalation":
             return "escalation", title
@@ -383,7 +384,7 @@ RECOVERY_TIME = re.compile(NUMBER + r"\s*+(мин\w*|min\w*|час\w*|h\w*)?")
 ESCALATION_TIME = re.compile(NUMBER + r"\s*+(минут\w*|min\w*|час\w*|hour\w*)", re.IGNORECASE)
 
 
-def _recovery(text: str) -> dict | None:
+def _recovery(text: str) -> dict[str, Any] | None:
     numbers = [(int(n), u) for n, u in RECOVERY_TIME.findall(text)]
     if not numbers:
         return None
@@ -398,7 +399,7 @@ def _recovery(text: str) -> dict | None:
     return {"min_minutes": min(values), "max_minutes": max(values)}
 
 
-def _escalation_rule(text: str, index: int) -> dict | None:
+def _escalation_rule(text: str, index: int) -> dict[str, Any] | None:
     timing = ESCALATION_TIME.search(text)
     contact = next((role for alias, role in CONTACT_ALIASES.items() if alias in text.lower()), None)
     if not timing or not contact:
@@ -432,7 +433,7 @@ class _Budget:
 class _Steps:
     def __init__(self, budget: _Budget) -> None:
         self.budget = budget
-        self.steps: list[dict] = []
+        self.steps: list[dict[str, Any]] = []
         self.notes: list[str] = []
         self.ids = _Unique()
 
@@ -573,7 +574,7 @@ PLACEHOLDER_ANGLE = re.compile(r"<([A-Za-z][A-Za-z0-9_ -]*)>")
 MAPPED_PROGRAMS = {"ssh", "docker", "docker-compose", "psql", "aws", "curl"}
 
 
-def map_command(command: str) -> dict:
+def map_command(command: str) -> dict[str, Any]:
     """The executor a command clearly fits (ssh, docker, psql, aws s3, curl …/health) or shell."""
     first = command.split(None, 1)[:1]
     if first and first[0] in MAPPED_PROGRAMS:  # spares the mappers' shell parsing
@@ -581,7 +582,7 @@ def map_command(command: str) -> dict:
     return _shell(command)
 
 
-def _mapped(command: str) -> dict | None:
+def _mapped(command: str) -> dict[str, Any] | None:
     for mapper in (_ssh, _docker, _psql, _aws_s3, _curl):
         mapped = mapper(command)
         if mapped:
@@ -589,13 +590,13 @@ def _mapped(command: str) -> dict | None:
     return None
 
 
-def _args_parametrised(step: dict) -> dict:
+def _args_parametrised(step: dict[str, Any]) -> dict[str, Any]:
     """``$VARS`` inside an executor's arguments become declared parameters."""
     if "args" not in step:
         return step
     names: list[str] = []
 
-    def fill(value):
+    def fill(value: Any) -> Any:
         if not isinstance(value, str):
             return value
         for braced, plain in VAR.findall(value):
@@ -643,9 +644,9 @@ def _target(name: str) -> str:
     return slugify(name.lstrip("$").replace("_", "-")) or "local"
 
 
-def _shell(command: str, executor: str = "shell", target: str | None = None) -> dict:
+def _shell(command: str, executor: str = "shell", target: str | None = None) -> dict[str, Any]:
     script, params, review = _parametrise(command)
-    step = {"executor": executor, "script": script}
+    step: dict[str, Any] = {"executor": executor, "script": script}
     if target:
         step["target"] = target
     if params:
@@ -655,7 +656,7 @@ def _shell(command: str, executor: str = "shell", target: str | None = None) -> 
     return step
 
 
-def _parametrise(command: str) -> tuple[str, list[dict], list[str]]:
+def _parametrise(command: str) -> tuple[str, list[dict[str, Any]], list[str]]:
     """``$VARS`` and ``<placeholders>`` become parameters, assigned quoted before the command.
 
     Also returns what to review: each ``<placeholder>`` left as text because a value could not
@@ -713,7 +714,7 @@ def _fill_placeholders(command: str) -> tuple[str, dict[str, str], list[str]]:
 
 
 def _with_placeholders(
-    command: str, matches: list[re.Match], kept: dict[int, str]
+    command: str, matches: list[re.Match[str]], kept: dict[int, str]
 ) -> tuple[str, dict[int, int]]:
     """The command with each ``<name>`` not in ``kept`` as ``{{ name }}``, and the offset of
     each placeholder in it (mapped to its index in ``matches``)."""
@@ -735,7 +736,7 @@ def _param_name(label: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")
 
 
-def _ssh(command: str) -> dict | None:
+def _ssh(command: str) -> dict[str, Any] | None:
     words = _words(command)
     if not words or words[0] != "ssh" or len(words) != 3 or words[1].startswith("-"):
         return None
@@ -743,7 +744,7 @@ def _ssh(command: str) -> dict | None:
     return step
 
 
-def _docker(command: str) -> dict | None:
+def _docker(command: str) -> dict[str, Any] | None:
     pipeline = [part.strip() for part in command.split("|")]
     words = _words(pipeline[0])
     if not words or words[0] not in ("docker", "docker-compose"):
@@ -762,7 +763,7 @@ def _docker(command: str) -> dict | None:
     return step
 
 
-def _docker_action(words: list[str]) -> dict | None:
+def _docker_action(words: list[str]) -> dict[str, Any] | None:
     base = {"executor": "docker", "target": "docker"}
     if words[0] == "docker-compose" or words[1:2] == ["compose"]:
         rest = words[1:] if words[0] == "docker-compose" else words[2:]
@@ -795,7 +796,7 @@ def _docker_action(words: list[str]) -> dict | None:
     return None
 
 
-def _psql(command: str) -> dict | None:
+def _psql(command: str) -> dict[str, Any] | None:
     words = _words(command)
     if not words or words[0] != "psql" or "-c" not in words:
         return None
@@ -809,7 +810,7 @@ def _psql(command: str) -> dict | None:
     }
 
 
-def _aws_s3(command: str) -> dict | None:
+def _aws_s3(command: str) -> dict[str, Any] | None:
     words = _words(command)
     if not words or words[0] != "aws" or len(words) < 3:
         return None
@@ -822,7 +823,7 @@ def _aws_s3(command: str) -> dict | None:
         return _s3(bucket, "download", {"key": key, "file": words[4]})
     if words[1] != "s3api" or "--bucket" not in options:
         return None
-    actions = {
+    actions: dict[str, tuple[str, dict[str, Any]]] = {
         "list-object-versions": ("list_versions", {"prefix": options.get("--prefix", "")}),
         "get-bucket-versioning": ("versioning", {}),
         "get-bucket-lifecycle-configuration": ("lifecycle", {}),
@@ -848,7 +849,7 @@ def _options(words: list[str]) -> dict[str, str]:
     return {words[i]: words[i + 1] for i in range(len(words) - 1) if words[i].startswith("--")}
 
 
-def _s3(bucket: str, action: str, args: dict) -> dict:
+def _s3(bucket: str, action: str, args: dict[str, Any]) -> dict[str, Any]:
     return {
         "executor": "s3",
         "target": _target(bucket),
@@ -857,7 +858,7 @@ def _s3(bucket: str, action: str, args: dict) -> dict:
     }
 
 
-def _curl(command: str) -> dict | None:
+def _curl(command: str) -> dict[str, Any] | None:
     words = _words(command)
     if not words or words[0] != "curl":
         return None
@@ -865,6 +866,7 @@ def _curl(command: str) -> dict | None:
     if len(urls) != 1 or "health" not in urls[0]:
         return None
     match = re.match(r"(https?://[^/]+)(/.*)?", urls[0])
+    assert match is not None  # urls[0] starts with http:// or https://
     host = re.sub(r"https?://", "", match.group(1)).split(":")[0]
     return {
         "executor": "http",
