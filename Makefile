@@ -39,9 +39,11 @@ test-service: install
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) SECRET_KEY=test-only-secret-key DB_CONN_MAX_AGE=0 \
 		METRICS_TOKEN=test-only-metrics-token $(BIN)/pytest
 
+# mypy reads its files (executors/, runbooks/) and --strict from pyproject.toml.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 bench: install
 	$(BIN)/python -m bench
