@@ -263,11 +263,18 @@ if not RUN_HEARTBEAT_INTERVAL < RUN_FENCE_AFTER < RUN_LOST_AFTER:
         f"RUN_LOST_AFTER (they are {RUN_HEARTBEAT_INTERVAL:g}, {RUN_FENCE_AFTER:g} and "
         f"{RUN_LOST_AFTER:g} s)"
     )
-TARGETS_FILE = env_str("TARGETS_FILE", str(BASE_DIR / "runbooks" / "targets" / "ringo.yaml"))
+# The customer's setup is one directory, the site: its runbooks, targets, contacts, duties and
+# notification defaults (docs/runbooks.md#sites).  SITE is a name under runbooks/sites/ (where
+# `default` links to the site the console ships with) or an absolute path.
+SITE = env_str("SITE", "default")
+SITE_DIR = (BASE_DIR / "runbooks" / "sites" / SITE).resolve()
+if not SITE_DIR.is_dir():
+    raise ImproperlyConfigured(f"SITE={SITE}: no site directory {SITE_DIR}")
+TARGETS_FILE = env_str("TARGETS_FILE", str(SITE_DIR / "targets.yaml"))
 SSH_KNOWN_HOSTS = env_str("SSH_KNOWN_HOSTS", str(Path.home() / ".ssh" / "known_hosts"))
 DOCKER_BIN = env_str("DOCKER_BIN", "docker")
 IMPORTED_RUNBOOKS_DIR = Path(env_str("IMPORTED_RUNBOOKS_DIR", str(VAR_DIR / "runbooks")))
-RUNBOOK_DIRS = [BASE_DIR / "runbooks"] + [
+RUNBOOK_DIRS = [SITE_DIR / "runbooks"] + [
     Path(d) for d in env_str("RUNBOOK_DIRS").split(os.pathsep) if d.strip()
 ]
 if IMPORTED_RUNBOOKS_DIR.is_dir():

@@ -20,6 +20,8 @@ from tests.servers import sshd_available, start_recorder, start_sshd, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_RUNBOOKS = Path(__file__).resolve().parent / "fixtures" / "runbooks"
+# The suite walks the scenarios of the shipped site.
+SITE_RUNBOOKS = ROOT / "runbooks" / "sites" / "ringo" / "runbooks"
 SERVICE_MODE = not settings.EMBEDDED
 
 
@@ -35,7 +37,7 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(autouse=True)
 def _runbook_dirs(settings):
-    settings.RUNBOOK_DIRS = [ROOT / "runbooks", TEST_RUNBOOKS]
+    settings.RUNBOOK_DIRS = [SITE_RUNBOOKS, TEST_RUNBOOKS]
     settings.OUTPUT_FLUSH_INTERVAL = 0.05
 
 

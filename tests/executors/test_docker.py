@@ -138,7 +138,7 @@ def test_over_ssh_the_same_argv_runs_on_the_remote_host(sshd, stand_in):
 
 SHIPPED = {
     (loaded.runbook.slug, step.id): step
-    for loaded in load_runbook_dirs([ROOT / "runbooks"]).runbooks
+    for loaded in load_runbook_dirs([ROOT / "runbooks" / "sites" / "ringo" / "runbooks"]).runbooks
     for step in loaded.runbook.steps
 }
 IMAGE = "ic-drill-busybox:1"

@@ -15,7 +15,7 @@ class Command(BaseCommand):
             "--out",
             type=Path,
             default=None,
-            help="directory for the YAML files (default: runbooks/)",
+            help="directory for the YAML files (default: the site's runbooks/)",
         )
         parser.add_argument("--force", action="store_true", help="overwrite existing files")
 
@@ -35,7 +35,7 @@ class Command(BaseCommand):
             result = import_markdown(text)
         except ImportError_ as exc:
             raise CommandError(f"{file}: {exc}") from None
-        out = out or settings.BASE_DIR / "runbooks"
+        out = out or settings.SITE_DIR / "runbooks"
         out.mkdir(parents=True, exist_ok=True)
         for name, content in result.yaml_files().items():
             path = out / name
