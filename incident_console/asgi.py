@@ -15,6 +15,7 @@ from incident_console.accounts.websocket_auth import (  # noqa: E402
     WebsocketAuthStack,
 )
 from incident_console.checks import refuse_to_start_misconfigured  # noqa: E402
+from incident_console.incidents.consumers import IncidentConsumer  # noqa: E402
 from incident_console.runs.consumers import CLOSE_NOT_FOUND, RunOutputConsumer  # noqa: E402
 
 
@@ -28,6 +29,7 @@ class NoRouteConsumer(AsyncWebsocketConsumer):
 websocket_urlpatterns = [
     # At most 18 digits: always a valid bigint, never an overflow in the run lookup.
     re_path(r"^ws/runs/(?P<run_id>[1-9][0-9]{0,17})/$", RunOutputConsumer.as_asgi()),
+    re_path(r"^ws/incidents/(?P<incident_id>[1-9][0-9]{0,17})/$", IncidentConsumer.as_asgi()),
     re_path(r"^", NoRouteConsumer.as_asgi()),
 ]
 
