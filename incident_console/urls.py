@@ -36,6 +36,12 @@ urlpatterns = [
     path("metrics", prometheus_metrics, name="prometheus-metrics"),
     path("incidents/<int:pk>/", views.incident_detail, name="incident-detail"),
     path("incidents/<int:pk>/timeline/", views.incident_timeline, name="incident-timeline"),
+    path("incidents/<int:pk>/head/", views.incident_head, name="incident-head"),
+    path(
+        "incidents/<int:pk>/steps/<slug:step_id>/card/",
+        views.step_card_fragment,
+        name="incident-step-card",
+    ),
     path("runs/<int:pk>/output.txt", views.run_output_text, name="run-output-text"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -11,7 +11,11 @@ from rest_framework.response import Response
 from incident_console.incidents import services
 from incident_console.incidents.models import Incident, Scenario
 from incident_console.incidents.postmortem import postmortem_markdown
-from incident_console.incidents.selectors import incidents_visible_to
+from incident_console.incidents.selectors import (
+    FILTERS,
+    incidents_filtered,
+    incidents_visible_to,
+)
 from incident_console.incidents.serializers import (
     EscalateSerializer,
     IncidentCreateSerializer,
@@ -47,16 +51,6 @@ class MarkdownRenderer(renderers.BaseRenderer):
 RunQueued = inline_serializer(
     "RunQueued", {"run": serializers.IntegerField(), "status": serializers.CharField()}
 )
-
-
-FILTERS = {
-    "status": "open, acknowledged, mitigated, resolved or closed",
-    "scenario": "scenario slug",
-    "severity": "sev1 … sev4",
-    "opened_after": "YYYY-MM-DD",
-    "opened_before": "YYYY-MM-DD",
-    "q": "words in the title, impact or notes",
-}
 
 
 class ScenarioViewSet(viewsets.ReadOnlyModelViewSet):
@@ -238,35 +232,3 @@ class IncidentLifecycleViewSet(viewsets.GenericViewSet):
         )
         response["Content-Disposition"] = f'inline; filename="postmortem-{incident.pk}.md"'
         return response
-
-
-def incidents_filtered(incidents, params):
-    """The review list's filters, shared by the API and the page; a bad value is a 400."""
-    from datetime import date
-
-    from django.db.models import Q
-
-    for name, field in (
-        ("status", "status"),
-        ("scenario", "scenario__slug"),
-        ("severity", "severity"),
-    ):
-        if params.get(name):
-            incidents = incidents.filter(**{field: params[name]})
-    for name, lookup in (
-        ("opened_after", "opened_at__date__gte"),
-        ("opened_before", "opened_at__date__lte"),
-    ):
-        if params.get(name):
-            try:
-                incidents = incidents.filter(**{lookup: date.fromisoformat(params[name])})
-            except ValueError:
-                raise ValidationError({name: "must be a date, YYYY-MM-DD"}) from None
-    if params.get("q"):
-        words = params["q"].strip()[:200]
-        incidents = incidents.filter(
-            Q(title__icontains=words)
-            | Q(impact__icontains=words)
-            | Q(timeline__kind="note", timeline__message__icontains=words)
-        ).distinct()
-    return incidents

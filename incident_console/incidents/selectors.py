@@ -8,9 +8,12 @@ For everyone else it is not found, never forbidden, so its existence does not le
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from incident_console.accounts.roles import COMMAND
+from incident_console.errors import InvalidInput
 from incident_console.incidents.models import Incident, TimelineEntry
 from incident_console.runs.models import StepRun
 
@@ -50,3 +53,53 @@ def _participant_of(user) -> Q:
         | Q(Exists(member))
         | Q(Exists(acted))
     )
+
+
+def latest_runs(incident: Incident) -> dict[str, StepRun]:
+    """Each step's most recent run (with its requester), keyed by step id."""
+    runs = incident.runs.select_related("created_by").order_by("created_at", "pk")
+    return {run.step_id: run for run in runs}
+
+
+def latest_run_of_step(incident: Incident, step_id: str) -> StepRun | None:
+    runs = incident.runs.select_related("created_by").filter(step_id=step_id)
+    return runs.order_by("-created_at", "-pk").first()
+
+
+FILTERS = {
+    "status": "open, acknowledged, mitigated, resolved or closed",
+    "scenario": "scenario slug",
+    "severity": "sev1 … sev4",
+    "opened_after": "YYYY-MM-DD",
+    "opened_before": "YYYY-MM-DD",
+    "q": "words in the title, impact or notes",
+}
+
+
+def incidents_filtered(incidents: QuerySet[Incident], params) -> QuerySet[Incident]:
+    """The review list's filters, shared by the API and the page; a bad value is InvalidInput."""
+    for name, field in (
+        ("status", "status"),
+        ("scenario", "scenario__slug"),
+        ("severity", "severity"),
+    ):
+        if params.get(name):
+            incidents = incidents.filter(**{field: params[name]})
+    for name, lookup in (
+        ("opened_after", "opened_at__date__gte"),
+        ("opened_before", "opened_at__date__lte"),
+    ):
+        if params.get(name):
+            try:
+                incidents = incidents.filter(**{lookup: date.fromisoformat(params[name])})
+            except ValueError:
+                message = "must be a date, YYYY-MM-DD"
+                raise InvalidInput(f"{name}: {message}", fields={name: message}) from None
+    if params.get("q"):
+        words = params["q"].strip()[:200]
+        incidents = incidents.filter(
+            Q(title__icontains=words)
+            | Q(impact__icontains=words)
+            | Q(timeline__kind="note", timeline__message__icontains=words)
+        ).distinct()
+    return incidents

@@ -3,6 +3,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from incident_console.incidents.models import Incident, Scenario, Severity, TimelineEntry
+from incident_console.incidents.selectors import latest_runs
 from incident_console.runs.serializers import StepRunSerializer
 
 
@@ -103,9 +104,7 @@ class IncidentDetailSerializer(IncidentSerializer):
         fields = [*IncidentSerializer.Meta.fields, "members", "steps"]
 
     def get_steps(self, incident: Incident) -> list[dict]:
-        latest = {}
-        for run in incident.runs.select_related("created_by").order_by("created_at", "pk"):
-            latest[run.step_id] = run
+        latest = latest_runs(incident)
         steps = [{**step, "latest_run": latest.get(step["id"])} for step in incident.scenario.steps]
         return IncidentStepSerializer(steps, many=True).data
 

@@ -4,12 +4,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from incident_console.accounts.roles import role_of
-from incident_console.errors import ServiceError
+from incident_console.accounts.roles import COMMAND
+from incident_console.errors import InvalidInput, ServiceError
 from incident_console.incidents import services
 from incident_console.incidents.models import (
     Contact,
@@ -18,10 +18,15 @@ from incident_console.incidents.models import (
     Scenario,
     Severity,
 )
-from incident_console.incidents.selectors import incidents_visible_to, runs_visible_to
+from incident_console.incidents.selectors import (
+    incidents_filtered,
+    incidents_visible_to,
+    runs_visible_to,
+)
 from incident_console.incidents.sla import rto_clock
+from incident_console.incidents.step_cards import may, step_card_of, step_cards, transitions_for
+from incident_console.incidents.timeline import INCIDENT_CHANGES
 from incident_console.runs.models import OutputChunk, StepRun
-from incident_console.runs.services import step_params_suggested
 
 TIMELINE_PREVIEW = 50
 
@@ -70,72 +75,62 @@ def _status(request) -> int:
 @login_required
 def incident_detail(request, pk: int):
     incident = _visible_incident(request, pk)
-    runs = list(incident.runs.select_related("created_by").order_by("created_at", "pk"))
-    latest = {run.step_id: run for run in runs}
-    runbook = incident.scenario.runbook
-    steps = []
-    for number, step in enumerate(incident.scenario.steps, start=1):
-        suggested = step_params_suggested(incident, runbook.step(step["id"]))
-        params = [
-            {**param, "value": suggested.get(param["name"], param.get("default"))}
-            for param in step.get("params", [])
-        ]
-        steps.append(
-            {
-                **step,
-                "number": number,
-                "latest_run": latest.get(step["id"]),
-                "params": params,
-                "args_display": _args_display(step),
-            }
-        )
     timeline = incident.timeline.select_related("actor").order_by("-at", "-pk")[:TIMELINE_PREVIEW]
-    page_state = {
-        "incident": incident.pk,
-        "closed": incident.status in (Incident.Status.RESOLVED, Incident.Status.CLOSED),
-        "runs": {run.step_id: _run_state(run) for run in latest.values()},
-        "role": role_of(request.user),
-        "user": request.user.username,
-    }
-    clock = rto_clock(incident)
     context = {
-        "clock": clock,
-        "rto_hours": settings.SLA_RTO_HOURS,
-        "next_statuses": Incident.TRANSITIONS[incident.status],
+        **_head_context(incident, request.user),
         "contacts": Contact.objects.all(),
         "escalation_levels": EscalationLevel.objects.all(),
-        "incident": incident,
         "scenario": incident.scenario,
-        "steps": steps,
-        "timeline": list(reversed(timeline)),
-        "page_state": page_state,
-        "members": incident.members.order_by("username"),
+        "steps": step_cards(incident, request.user),
+        "timeline": timeline,
+        "page_state": _page_state(incident),
     }
     return render(request, "incidents/incident_detail.html", context)
+
+
+@login_required
+def incident_head(request, pk: int):
+    """The incident's status, lifecycle controls and impact, as the page swaps them in."""
+    incident = _visible_incident(request, pk)
+    return render(request, "incidents/_incident_head.html", _head_context(incident, request.user))
+
+
+@login_required
+def step_card_fragment(request, pk: int, step_id: str):
+    """One step's card, rendered for this user as the page shows it, to swap in place."""
+    incident = _visible_incident(request, pk)
+    step = step_card_of(incident, step_id, request.user)
+    if step is None:
+        raise Http404("the scenario has no such step")
+    return render(request, "incidents/_step_card.html", {"incident": incident, "step": step})
+
+
+def _head_context(incident: Incident, user) -> dict:
+    return {
+        "incident": incident,
+        "transitions": transitions_for(incident, user),
+        "may_command": may(user, COMMAND),
+        "clock": rto_clock(incident),
+        "rto_hours": settings.SLA_RTO_HOURS,
+        "members": incident.members.order_by("username"),
+    }
+
+
+def _page_state(incident: Incident) -> dict:
+    # The browser reads these sets instead of restating them.
+    return {
+        "incident": incident.pk,
+        "finished_statuses": [
+            str(status) for status in StepRun.Status if status not in StepRun.ACTIVE_STATUSES
+        ],
+        "incident_changes": {str(kind): what for kind, what in INCIDENT_CHANGES.items()},
+    }
 
 
 def _visible_incident(request, pk: int) -> Incident:
     """The incident, or a 404 when it does not exist or is restricted and not for this user."""
     incidents = incidents_visible_to(request.user).select_related("scenario", "opened_by")
     return get_object_or_404(incidents, pk=pk)
-
-
-def _args_display(step: dict) -> str:
-    if step.get("action"):
-        args = " ".join(f"{key}={value}" for key, value in step.get("args", {}).items())
-        return f"{step['executor']} {step['action']} {args}".strip()
-    if step.get("args"):
-        return " ".join(f"{key}={value}" for key, value in step["args"].items())
-    return ""
-
-
-def _run_state(run: StepRun) -> dict:
-    return {
-        "id": run.pk,
-        "status": run.status,
-        "exit_code": run.exit_code,
-        "created_by": run.created_by.username if run.created_by else None,
-    }
 
 
 TIMELINE_PAGE = 500
@@ -191,18 +186,12 @@ def _stream(header: str, texts):
 @login_required
 def incident_list(request):
     """The review list: every incident, filtered like the API."""
-    from rest_framework.exceptions import ValidationError
-
-    from incident_console.incidents.api import incidents_filtered
-
     incidents = incidents_visible_to(request.user).select_related("scenario", "commander")
     try:
         incidents = incidents_filtered(incidents, request.GET)
         error = ""
-    except ValidationError as exc:
-        error = "; ".join(
-            f"{k}: {v[0] if isinstance(v, list) else v}" for k, v in exc.detail.items()
-        )
+    except InvalidInput as exc:
+        error = exc.message
         incidents = incidents.none()
     context = {
         "incidents": incidents[:500],

@@ -1,13 +1,16 @@
 // Incident page: run steps, mark manual steps, and stream each run's output live.
 // The database is the truth: every chunk has a per-run seq; the socket resumes with ?after=<seq>
 // and chunks at or below the last shown seq are ignored, so nothing is lost or shown twice.
+// What changes on the incident arrives as small hints on /ws/incidents/<id>/; the page then
+// fetches the server-rendered parts (a step card, the head) and swaps them in place, so every
+// role and status rule stays on the server and what a person typed stays in its field.
 (function () {
   "use strict";
 
   var MAX_LINES = 5000; // the DOM keeps at most this many lines per run; the rest is one click away
-  var FINISHED = ["succeeded", "failed", "cancelled", "timed_out", "lost", "skipped"];
-  var ROLE_RANK = {viewer: 0, responder: 1, commander: 2};
+  var POLL_INTERVAL = 5000; // only while the incident socket is down
   var state = JSON.parse(document.getElementById("page-state").textContent);
+  var FINISHED = state.finished_statuses;
   var panes = {};
 
   function csrfToken() {
@@ -163,48 +166,83 @@
     return span;
   }
 
-  OutputPane.prototype.status = function (status, exitCode) {
-    setStepStatus(this.card, status, exitCode);
+  OutputPane.prototype.status = function (status) {
     if (FINISHED.indexOf(status) >= 0) {
       this.finished = true;
+      this.paused(false);
       if (this.socket) { this.socket.close(); }
     }
+    refreshCard(this.card.dataset.step);
   };
 
-  function setStepStatus(card, status, exitCode) {
-    var badge = card.querySelector("[data-role=status]");
-    badge.textContent = status + (exitCode !== null && exitCode !== undefined && status !== "succeeded" ? " (exit " + exitCode + ")" : "");
-    card.className = card.className.replace(/\brun-\S+/g, "").trim() + " run-" + status;
-    var running = FINISHED.indexOf(status) < 0;
-    var runButton = card.querySelector("[data-action=run]");
-    var cancelButton = card.querySelector("[data-action=cancel]");
-    var approveButton = card.querySelector("[data-action=approve]");
-    if (runButton) { runButton.disabled = running || state.closed || !allowed(card); }
-    if (cancelButton) { cancelButton.hidden = !running || !may("responder"); }
-    if (approveButton) { approveButton.hidden = status !== "awaiting_approval" || !may("commander"); }
+  // Server-rendered parts replace their namesakes (data-swap) under root; fields are never
+  // swapped, so what a person typed stays.
+  function swapParts(root, html) {
+    var template = document.createElement("template");
+    template.innerHTML = html;
+    template.content.querySelectorAll("[data-swap]").forEach(function (fresh) {
+      var old = root.querySelector('[data-swap="' + fresh.dataset.swap + '"]');
+      if (old) { old.replaceWith(fresh); }
+    });
+    return template.content.firstElementChild;
   }
 
-  function may(role) { return ROLE_RANK[state.role] >= ROLE_RANK[role]; }
-
-  function allowed(card) {
-    return may(card.dataset.destructive === "true" ? "commander" : "responder");
+  function page(url) {
+    return fetch(url, {credentials: "same-origin"}).then(function (response) {
+      if (!response.ok) { throw response; }
+      return response.text();
+    });
   }
 
-  function showRun(card, run) {
-    if (panes[card.dataset.step] && panes[card.dataset.step].runId === run.id) { return; }
+  // One request at a time per key; a hint arriving meanwhile asks for one more afterwards.
+  var inFlight = {};
+  function coalesced(key, work) {
+    if (inFlight[key]) { inFlight[key] = "again"; return; }
+    inFlight[key] = "busy";
+    work().catch(function () {}).then(function () {
+      var again = inFlight[key] === "again";
+      delete inFlight[key];
+      if (again) { coalesced(key, work); }
+    });
+  }
+
+  function refreshCard(stepId) {
+    var card = document.getElementById("step-" + stepId);
+    if (!card) { return; }
+    coalesced("step:" + stepId, function () {
+      return page("/incidents/" + state.incident + "/steps/" + stepId + "/card/").then(function (html) {
+        var fresh = swapParts(card, html);
+        card.className = fresh.className;
+        if (!card.querySelector("[data-action=approve]")) {
+          var box = card.querySelector("[data-role=approve-box]");
+          if (box) { box.hidden = true; }
+        }
+        if (fresh.dataset.run && fresh.dataset.run !== card.dataset.run) {
+          card.dataset.run = fresh.dataset.run;
+          showRun(card, Number(fresh.dataset.run));
+        }
+      });
+    });
+  }
+
+  function refreshAllCards() {
+    document.querySelectorAll(".step").forEach(function (card) { refreshCard(card.dataset.step); });
+  }
+
+  function refreshHead() {
+    coalesced("head", function () {
+      return page("/incidents/" + state.incident + "/head/").then(function (html) {
+        swapParts(document, html);
+        tickRto();
+      });
+    });
+  }
+
+  function showRun(card, runId) {
+    if (panes[card.dataset.step] && panes[card.dataset.step].runId === runId) { return; }
     if (panes[card.dataset.step]) { panes[card.dataset.step].close(); }
     card.querySelector("[data-role=run]").hidden = false;
-    card.querySelector("[data-role=run-foot]").innerHTML = '<a target="_blank" href="/runs/' + run.id + '/output.txt">full output</a>';
-    if (run.command) {
-      var meta = card.querySelector("[data-role=run-meta]");
-      meta.textContent = "";
-      var code = document.createElement("code");
-      code.textContent = "$ " + run.command;
-      meta.appendChild(code);
-      meta.appendChild(document.createTextNode(" · run " + run.id + (run.created_by ? " by " + run.created_by : "")));
-    }
-    setStepStatus(card, run.status, run.exit_code);
-    panes[card.dataset.step] = new OutputPane(card, run.id);
+    panes[card.dataset.step] = new OutputPane(card, runId);
   }
 
   function formValues(card) {
@@ -234,11 +272,10 @@
       body.digest = box.dataset.digest;
       if (box.dataset.lostRun) { body.acknowledge_lost = confirm; }
     }
-    api("POST", stepUrl(card, "run"), body).then(function (data) {
+    api("POST", stepUrl(card, "run"), body).then(function () {
       hideConfirm(card);
-      return api("GET", "/api/runs/" + data.run + "/");
-    }).then(function (run) { showRun(card, run); })
-      .catch(function (data) {
+      refreshCard(card.dataset.step);
+    }).catch(function (data) {
         if (data && data.error === "preview_outdated") {
           showConfirm(card, data);
           showError(card, "What would run changed since you reviewed it: check the command again.");
@@ -291,10 +328,9 @@
 
   // The approver sees the run's exact command first; the approval carries its digest.
   function reviewApproval(card) {
-    var pane = panes[card.dataset.step];
-    if (!pane) { return; }
+    if (!card.dataset.run) { return; }
     showError(card, "");
-    api("GET", "/api/runs/" + pane.runId + "/").then(function (run) {
+    api("GET", "/api/runs/" + card.dataset.run + "/").then(function (run) {
       var box = card.querySelector("[data-role=approve-box]");
       box.dataset.digest = run.digest;
       box.dataset.run = run.id;
@@ -309,7 +345,7 @@
   function approveRun(card) {
     var box = card.querySelector("[data-role=approve-box]");
     api("POST", "/api/runs/" + box.dataset.run + "/approve/", {digest: box.dataset.digest})
-      .then(function (run) { box.hidden = true; setStepStatus(card, run.status, run.exit_code); })
+      .then(function () { box.hidden = true; refreshCard(card.dataset.step); })
       .catch(function (data) { box.hidden = true; showError(card, describeError(data)); });
   }
 
@@ -318,14 +354,14 @@
     var note = card.querySelector("input[name=note]");
     var url = "/api/incidents/" + state.incident + "/steps/" + card.dataset.step + "/complete/";
     api("POST", url, {outcome: outcome, note: note ? note.value : ""})
-      .then(function (run) { showRun(card, run); })
+      .then(function () { if (note) { note.value = ""; } refreshCard(card.dataset.step); })
       .catch(function (data) { showError(card, describeError(data)); });
   }
 
   function cancelRun(card) {
-    var pane = panes[card.dataset.step];
-    if (!pane) { return; }
-    api("POST", "/api/runs/" + pane.runId + "/cancel/", {})
+    if (!card.dataset.run) { return; }
+    api("POST", "/api/runs/" + card.dataset.run + "/cancel/", {})
+      .then(function () { refreshCard(card.dataset.step); })
       .catch(function (data) { showError(card, describeError(data)); });
   }
 
@@ -356,50 +392,48 @@
         field.addEventListener("input", function () { hideConfirm(card); });
         field.addEventListener("change", function () { hideConfirm(card); });
       });
-    var known = state.runs[card.dataset.step];
-    if (known) {
-      setStepStatus(card, known.status, known.exit_code);
-      panes[card.dataset.step] = new OutputPane(card, known.id);
-    } else {
-      var button = card.querySelector("[data-action=run]");
-      if (button) {
-        button.disabled = state.closed || !allowed(card);
-        if (!allowed(card)) { button.title = "Your role cannot run this step"; }
-      }
-      card.querySelectorAll("[data-action=done], [data-action=skip]").forEach(function (b) {
-        b.disabled = state.closed || !may("responder");
-      });
-    }
+    if (card.dataset.run) { showRun(card, Number(card.dataset.run)); }
   });
 
-  // Lifecycle: status changes, notes, impact and escalation go through the same API.
-  function lifecycle(url, body) {
+  // Lifecycle: status changes, notes, impact, escalation, restriction and members go through
+  // the same API; the page then swaps in the parts that changed instead of reloading.
+  function lifecycle(url, body, form) {
     var box = document.querySelector("[data-role=lifecycle-error]");
     box.hidden = true;
     return api("POST", "/api/incidents/" + state.incident + "/" + url + "/", body)
-      .then(function () { location.reload(); })
+      .then(function () {
+        if (form) {
+          form.querySelectorAll("input[type=text], input:not([type])").forEach(function (input) {
+            if (input.name !== "impact") { input.value = ""; }
+          });
+        }
+        refreshHead();
+        catchUp();
+        if (url === "transition") { refreshAllCards(); }
+      })
       .catch(function (data) { box.textContent = describeError(data); box.hidden = false; });
   }
 
-  document.querySelectorAll("[data-transition]").forEach(function (button) {
-    button.addEventListener("click", function () {
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-transition]");
+    if (button && !button.disabled) {
       lifecycle("transition", {status: button.dataset.transition});
-    });
+    }
   });
 
-  document.querySelectorAll("[data-form]").forEach(function (form) {
-    form.addEventListener("submit", function (event) {
-      event.preventDefault();
-      var data = new FormData(form);
-      var kind = form.dataset.form;
-      if (kind === "note") { lifecycle("notes", {text: data.get("text")}); }
-      if (kind === "impact") { lifecycle("update_details", {impact: data.get("impact")}); }
-      if (kind === "restrict") { lifecycle("restrict", {restricted: data.get("restricted") === "true"}); }
-      if (kind === "member") { lifecycle("members", {username: data.get("username")}); }
-      if (kind === "escalate") {
-        lifecycle("escalate", {notify: [data.get("notify")], message: data.get("message")});
-      }
-    });
+  document.addEventListener("submit", function (event) {
+    var form = event.target.closest("[data-form]");
+    if (!form) { return; }
+    event.preventDefault();
+    var data = new FormData(form);
+    var kind = form.dataset.form;
+    if (kind === "note") { lifecycle("notes", {text: data.get("text")}, form); }
+    if (kind === "impact") { lifecycle("update_details", {impact: data.get("impact")}, form); }
+    if (kind === "restrict") { lifecycle("restrict", {restricted: data.get("restricted") === "true"}, form); }
+    if (kind === "member") { lifecycle("members", {username: data.get("username")}, form); }
+    if (kind === "escalate") {
+      lifecycle("escalate", {notify: [data.get("notify")], message: data.get("message")}, form);
+    }
   });
 
   // The RTO clock counts down to the deadline, and turns red once it has passed.
@@ -415,45 +449,114 @@
   tickRto();
   setInterval(tickRto, 15000);
 
-  function lastTimelineId() {
-    var entries = document.querySelectorAll("#timeline [data-entry]");
-    return entries.length ? Number(entries[entries.length - 1].dataset.entry) : 0;
+  // The timeline lists the newest entry first, so it is always in view.
+  var timelineIds = {};
+  var lastEntry = 0;
+  document.querySelectorAll("#timeline [data-entry]").forEach(function (item) {
+    timelineIds[item.dataset.entry] = true;
+    lastEntry = Math.max(lastEntry, Number(item.dataset.entry));
+  });
+
+  function addEntry(entry) {
+    if (timelineIds[entry.id]) { return false; }
+    timelineIds[entry.id] = true;
+    lastEntry = Math.max(lastEntry, entry.id);
+    var item = document.createElement("li");
+    item.className = "kind-" + entry.kind;
+    item.dataset.entry = entry.id;
+    var time = document.createElement("time");
+    time.dateTime = entry.at;
+    time.textContent = new Date(entry.at).toISOString().substring(11, 19);
+    var actor = document.createElement("span");
+    actor.className = "actor";
+    actor.textContent = entry.actor || "console";
+    item.appendChild(time);
+    item.appendChild(document.createTextNode(" "));
+    item.appendChild(actor);
+    item.appendChild(document.createTextNode(" " + entry.message));
+    var list = document.getElementById("timeline");
+    list.insertBefore(item, list.firstChild);
+    return true;
   }
 
-  function appendTimeline(entries) {
-    var list = document.getElementById("timeline");
-    entries.forEach(function (entry) {
-      var item = document.createElement("li");
-      item.className = "kind-" + entry.kind;
-      item.dataset.entry = entry.id;
-      var time = document.createElement("time");
-      time.dateTime = entry.at;
-      time.textContent = new Date(entry.at).toISOString().substring(11, 19);
-      var actor = document.createElement("span");
-      actor.className = "actor";
-      actor.textContent = entry.actor || "console";
-      item.appendChild(time);
-      item.appendChild(document.createTextNode(" "));
-      item.appendChild(actor);
-      item.appendChild(document.createTextNode(" " + entry.message));
-      list.appendChild(item);
+  // What a new entry says changed, for entries learnt by catching up (socket down or back).
+  var stepOfRun = {};
+  function onEntry(entry) {
+    var what = state.incident_changes[entry.kind];
+    if (what) {
+      refreshHead();
+      if (what === "status") { refreshAllCards(); }
+    }
+    if (!entry.run) { return; }
+    var card = document.querySelector('.step[data-run="' + entry.run + '"]');
+    var stepId = card ? card.dataset.step : stepOfRun[entry.run] || (entry.data && entry.data.step_id);
+    if (stepId) { refreshCard(stepId); return; }
+    api("GET", "/api/runs/" + entry.run + "/").then(function (run) {
+      stepOfRun[run.id] = run.step_id;
+      refreshCard(run.step_id);
+    }).catch(function () {});
+  }
+
+  function catchUp() {
+    coalesced("timeline", function () {
+      return fetchEntries("/api/incidents/" + state.incident + "/timeline/?after=" + lastEntry);
     });
   }
 
-  // Runs started from another browser or the API, and new timeline entries, appear without a reload.
-  function refresh() {
-    var base = "/api/incidents/" + state.incident + "/";
-    api("GET", base).then(function (incident) {
-      incident.steps.forEach(function (step) {
-        var card = document.getElementById("step-" + step.id);
-        if (card && step.latest_run) { showRun(card, step.latest_run); }
-      });
-      var status = document.getElementById("incident-status");
-      status.textContent = incident.status;
-      status.className = "status " + incident.status;
-      return api("GET", base + "timeline/?after=" + lastTimelineId());
-    }).then(function (page) { appendTimeline(page.results); })
-      .catch(function () {}).then(function () { setTimeout(refresh, 2000); });
+  function fetchEntries(url) {
+    return api("GET", url).then(function (page) {
+      page.results.forEach(function (entry) { if (addEntry(entry)) { onEntry(entry); } });
+      if (page.next) { return fetchEntries(page.next); }
+    });
   }
-  setTimeout(refresh, 2000);
+
+  // The incident's socket is a hint: each message says what changed, the page fetches it.
+  // While the socket is down (or its pushes paused) the page polls the timeline instead.
+  var poller = null;
+  function polling(on) {
+    if (on && !poller) { poller = setInterval(catchUp, POLL_INTERVAL); }
+    if (!on && poller) { clearInterval(poller); poller = null; }
+  }
+
+  function listen(retry) {
+    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    var socket;
+    try {
+      socket = new WebSocket(scheme + location.host + "/ws/incidents/" + state.incident + "/");
+    } catch (error) {
+      polling(true);
+      return;
+    }
+    var opened = false;
+    socket.onopen = function () { opened = true; retry = 1000; };
+    socket.onmessage = function (event) {
+      var message = JSON.parse(event.data);
+      if (message.type === "live") {
+        polling(!message.live);
+        catchUp();
+      }
+      if (message.type === "timeline") {
+        if (message.entry.run) { stepOfRun[message.entry.run] = message.entry.step_id; }
+        catchUp();
+      }
+      if (message.type === "run" || message.type === "approval") { refreshCard(message.step_id); }
+      if (message.type === "incident") {
+        refreshHead();
+        if (message.what === "status") { refreshAllCards(); }
+      }
+    };
+    socket.onclose = function (event) {
+      if (event.code === 4404) {
+        polling(false);
+        var box = document.querySelector("[data-role=lifecycle-error]");
+        box.textContent = "This incident is no longer visible to you.";
+        box.hidden = false;
+        return;
+      }
+      polling(true);
+      if (opened) { refreshHead(); refreshAllCards(); }
+      setTimeout(function () { listen(Math.min(retry * 2, 10000)); }, retry);
+    };
+  }
+  listen(1000);
 })();

@@ -215,3 +215,163 @@ def test_a_huge_output_keeps_the_page_bounded_and_earlier_lines_load_on_demand(n
     expect(spans.nth(before)).to_be_attached()
     expect(output).to_contain_text("line 1\n")
     assert page.errors == []
+
+
+def marked(page):
+    """Mark the page's window: the mark survives anything but a reload."""
+    page.evaluate("window.__notReloaded = true")
+
+
+def still_marked(page) -> bool:
+    return page.evaluate("window.__notReloaded === true")
+
+
+def test_a_run_started_in_one_browser_shows_its_status_and_output_in_another(new_page):
+    first = new_page()
+    open_incident(first, "Test drill", "drill: run seen elsewhere")
+    second = new_page()
+    second.goto(first.url)
+    marked(second)
+    first.fill("#step-slow input[name=lines]", "30")
+    first.click("#step-slow [data-action=run]")
+    expect(second.locator("#step-slow [data-role=status]")).to_have_text("running", timeout=10000)
+    expect(second.locator("#step-slow [data-action=cancel]")).to_be_enabled()
+    expect(second.locator("#step-slow [data-role=output]")).to_contain_text("tick 3\n")
+    expect(second.locator("#step-slow [data-role=status]")).to_have_text("succeeded", timeout=15000)
+    expect(second.locator("#step-slow [data-role=run-meta]")).to_contain_text("$ ")
+    assert still_marked(second)
+    assert second.errors == []
+
+
+def test_a_note_added_in_one_browser_appears_in_the_others_timeline(new_page):
+    first = new_page()
+    open_incident(first, "Test drill", "drill: note seen elsewhere")
+    second = new_page()
+    second.goto(first.url)
+    marked(first)
+    marked(second)
+    first.fill("[data-form=note] input[name=text]", "db1 is back at 40%")
+    first.click("[data-form=note] button")
+    expect(second.locator("#timeline li").first).to_contain_text("db1 is back at 40%")
+    expect(first.locator("#timeline li").first).to_contain_text("db1 is back at 40%")
+    assert still_marked(second) and still_marked(first)
+
+
+def test_what_a_person_typed_survives_another_steps_run_and_a_note(new_page):
+    page = new_page()
+    open_incident(page, "Test drill", "drill: typed text stays")
+    marked(page)
+    page.fill("#step-slow input[name=lines]", "77")
+    page.fill("#step-call-lead input[name=note]", "half written")
+    page.click("#step-count [data-action=run]")
+    page.wait_for_selector("#step-count.run-succeeded")
+    page.fill("[data-form=note] input[name=text]", "count ran")
+    page.click("[data-form=note] button")
+    expect(page.locator("#timeline li").first).to_contain_text("count ran")
+    page.click("[data-transition=acknowledged]")
+    expect(page.locator("#incident-status")).to_have_text("acknowledged")
+    expect(page.locator("#step-slow input[name=lines]")).to_have_value("77")
+    expect(page.locator("#step-call-lead input[name=note]")).to_have_value("half written")
+    expect(page.locator("[data-form=note] input[name=text]")).to_have_value("")
+    assert still_marked(page)
+    assert page.errors == []
+
+
+def login_as(chromium, console, username: str, role: str):
+    """A browser context signed in as a new user of ``role``."""
+    from tests.e2e.conftest import PASSWORD, manage
+
+    code = (
+        "from django.contrib.auth import get_user_model as g; "
+        "from incident_console.accounts.roles import role_assign; "
+        f"u = g().objects.create_user({username!r}, '', {PASSWORD!r}); "
+        f"role_assign(u, {role!r})"
+    )
+    manage(console["env"], "shell", "-c", code)
+    context = chromium.new_context(
+        viewport={"width": 1400, "height": 1000}, base_url=console["url"]
+    )
+    page = context.new_page()
+    page.goto("/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/")
+    return context, page
+
+
+def test_a_viewers_page_shows_run_and_approve_disabled(new_page, chromium, console):
+    commander = new_page()
+    open_incident(commander, "Approval drill", "drill: viewer looks on")
+    commander.click("#step-guarded [data-action=run]")
+    expect(commander.locator("#step-guarded [data-role=status]")).to_have_text("awaiting_approval")
+    expect(commander.locator("#step-guarded [data-action=approve]")).to_be_disabled()
+    expect(commander.locator("#step-guarded")).to_contain_text(
+        "waiting for approval by another commander"
+    )
+    context, viewer = login_as(chromium, console, "vera", "viewer")
+    try:
+        viewer.goto(commander.url)
+        expect(viewer.locator("#step-guarded [data-action=approve]")).to_be_disabled()
+        expect(viewer.locator("#step-guarded [data-action=run]")).to_be_disabled()
+        open_incident(commander, "Test drill", "drill: viewer and a fresh step")
+        viewer.goto(commander.url)
+        expect(viewer.locator("#step-count [data-action=run]")).to_be_disabled()
+        expect(viewer.locator("#step-call-lead [data-action=done]")).to_be_disabled()
+        expect(viewer.locator("[data-transition=acknowledged]")).to_be_disabled()
+    finally:
+        context.close()
+
+
+def test_a_second_commander_approves_from_the_page_and_the_first_sees_it_run(
+    new_page, chromium, console
+):
+    first = new_page()
+    open_incident(first, "Approval drill", "drill: approval across browsers")
+    context, second = login_as(chromium, console, "cleo", "commander")
+    try:
+        second.goto(first.url)
+        first.click("#step-guarded [data-action=run]")
+        approve = second.locator("#step-guarded [data-action=approve]")
+        expect(approve).to_be_enabled(timeout=10000)
+        approve.click()
+        second.click("#step-guarded [data-action=approve-confirm]")
+        expect(first.locator("#step-guarded [data-role=status]")).to_have_text(
+            "succeeded", timeout=15000
+        )
+        expect(first.locator("#step-guarded [data-role=output]")).to_have_text("approved and ran\n")
+    finally:
+        context.close()
+
+
+# The incident socket cannot connect (as behind a proxy without websockets); run sockets can.
+BREAK_INCIDENT_SOCKET = """
+(() => {
+  const Real = window.WebSocket;
+  window.WebSocket = function (url, protocols) {
+    if (!String(url).includes("/ws/incidents/")) { return new Real(url, protocols); }
+    const dead = {close() {}};
+    setTimeout(() => dead.onclose && dead.onclose({code: 1006}), 50);
+    return dead;
+  };
+})();
+"""
+
+
+def test_without_the_incident_socket_the_page_still_follows_by_polling(new_page):
+    first = new_page()
+    open_incident(first, "Test drill", "drill: no incident socket")
+    second = new_page()
+    second.add_init_script(BREAK_INCIDENT_SOCKET)
+    second.goto(first.url)
+    marked(second)
+    first.fill("[data-form=note] input[name=text]", "seen by polling")
+    first.click("[data-form=note] button")
+    first.click("#step-count [data-action=run]")
+    expect(second.locator("#timeline")).to_contain_text("seen by polling", timeout=15000)
+    expect(second.locator("#timeline")).to_contain_text("“Print numbered lines”")
+    expect(second.locator("#step-count [data-role=status]")).to_have_text(
+        "succeeded", timeout=15000
+    )
+    expect(second.locator("#step-count [data-role=output]")).to_contain_text("line 3\n")
+    assert still_marked(second)

@@ -1,8 +1,20 @@
+import json
+import re
+from pathlib import Path
+
 import pytest
 from django.test import Client
 
 from incident_console.incidents.models import Incident
-from incident_console.runs.models import OutputChunk
+from incident_console.incidents.services import (
+    incident_note_add,
+    incident_restrict,
+    incident_transition,
+)
+from incident_console.runs.models import OutputChunk, StepRun
+from incident_console.runs.services import step_run_start
+
+ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.django_db
 
@@ -135,3 +147,97 @@ def test_the_time_between_timeline_entries_reads_like_a_person_would_say_it(seco
     from incident_console.incidents.views import _gap
 
     assert _gap(timedelta(seconds=seconds)) == text
+
+
+def page_as(user, path):
+    client = Client()
+    client.force_login(user)
+    return client.get(path)
+
+
+def run_button(html: str) -> str:
+    return re.search(r'<button[^>]*data-action="run"[^>]*>', html).group(0)
+
+
+def test_a_viewers_step_card_has_its_run_button_disabled(incident, viewer):
+    card = page_as(viewer, f"/incidents/{incident.pk}/steps/count/card/").content.decode()
+    assert run_button(card) == (
+        '<button type="button" class="button primary" data-action="run" disabled '
+        'title="Your role cannot run this step">'
+    )
+
+
+def test_a_responders_step_card_has_its_run_button_enabled(incident, responder):
+    card = page_as(responder, f"/incidents/{incident.pk}/steps/count/card/").content.decode()
+    assert run_button(card) == '<button type="button" class="button primary" data-action="run">'
+
+
+def test_a_responder_cannot_run_a_destructive_step_from_its_card(incident, responder):
+    card = page_as(responder, f"/incidents/{incident.pk}/steps/wipe/card/").content.decode()
+    assert 'disabled title="Your role cannot run this step"' in run_button(card)
+
+
+def test_a_running_step_offers_cancel_and_not_run(incident, user):
+    step_run_start(incident=incident, step_id="count", actor=user, params={}, dispatch=False)
+    card = page_as(user, f"/incidents/{incident.pk}/steps/count/card/").content.decode()
+    assert 'title="This step is already queued or running"' in run_button(card)
+    assert '<button type="button" class="button" data-action="cancel">Cancel</button>' in card
+    assert 'data-swap="status">queued</span>' in card
+
+
+def test_a_resolved_incidents_cards_offer_no_run(incident, user):
+    for status in ("acknowledged", "resolved"):
+        incident_transition(incident=incident, to=status, actor=user)
+    card = page_as(user, f"/incidents/{incident.pk}/steps/count/card/").content.decode()
+    assert 'title="The incident is resolved; reopen it to run steps"' in run_button(card)
+
+
+def test_the_card_of_an_unknown_step_is_a_404(incident, user):
+    assert page_as(user, f"/incidents/{incident.pk}/steps/nope/card/").status_code == 404
+
+
+def test_the_card_of_a_restricted_incident_is_a_404_for_an_outsider(incident, user, viewer):
+    incident_restrict(incident=incident, restricted=True, actor=user)
+    assert page_as(viewer, f"/incidents/{incident.pk}/steps/count/card/").status_code == 404
+    assert page_as(viewer, f"/incidents/{incident.pk}/head/").status_code == 404
+
+
+def test_a_viewer_sees_the_lifecycle_moves_disabled(incident, viewer):
+    head = page_as(viewer, f"/incidents/{incident.pk}/head/").content.decode()
+    assert (
+        '<button type="button" class="button small" data-transition="acknowledged" disabled '
+        'title="Your role cannot make this change">acknowledged</button>'
+    ) in head
+
+
+def test_a_responder_may_acknowledge_but_not_resolve(incident, responder):
+    head = page_as(responder, f"/incidents/{incident.pk}/head/").content.decode()
+    assert 'data-transition="acknowledged">acknowledged</button>' in head
+    assert 'data-transition="resolved" disabled' in head
+
+
+def test_the_head_fragment_shows_the_current_status(incident, user):
+    incident_transition(incident=incident, to="acknowledged", actor=user)
+    head = page_as(user, f"/incidents/{incident.pk}/head/").content.decode()
+    assert 'id="incident-status">acknowledged</span>' in head
+
+
+def test_the_page_gives_the_script_the_finished_statuses_of_the_model(incident, user):
+    html = page_as(user, f"/incidents/{incident.pk}/").content.decode()
+    state = json.loads(re.search(r'id="page-state"[^>]*>(.*?)</script>', html).group(1))
+    finished = [s for s in StepRun.Status.values if s not in StepRun.ACTIVE_STATUSES]
+    assert state["finished_statuses"] == finished
+    assert state["incident_changes"] == {"status_changed": "status", "updated": "details"}
+
+
+def test_the_script_restates_no_status_or_role(incident):
+    script = (ROOT / "static" / "js" / "console.js").read_text()
+    for word in ('"succeeded"', '"timed_out"', '"commander"', '"responder"', '"viewer"'):
+        assert word not in script
+
+
+def test_the_timeline_beside_the_steps_shows_the_newest_entry_first(incident, user):
+    incident_note_add(incident=incident, text="latest word", actor=user)
+    html = page_as(user, f"/incidents/{incident.pk}/").content.decode()
+    timeline = html[html.index('id="timeline"') :]
+    assert timeline.index("latest word") < timeline.index("Opened")

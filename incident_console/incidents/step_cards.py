@@ -1,0 +1,122 @@
+"""What the incident page shows for each step and each lifecycle move, and what a person may do.
+
+The page's buttons are enabled or disabled here, from the same ``require()`` the services call,
+so the browser never restates a role or status rule: it swaps in what the server rendered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from incident_console.accounts.roles import COMMAND, RESPOND, require
+from incident_console.errors import Forbidden
+from incident_console.incidents.models import Incident
+from incident_console.incidents.selectors import latest_run_of_step, latest_runs
+from incident_console.runs.models import StepRun
+from incident_console.runs.rendering import step_params_suggested
+
+
+def may(user, permission: str) -> bool:
+    """Whether ``user`` passes the role check the services make for ``permission``."""
+    try:
+        require(user, permission, "this")
+    except Forbidden:
+        return False
+    return True
+
+
+def transition_permission(to: str) -> str:
+    # incident_transition's rule: responders may acknowledge, every other move is a commander's.
+    return RESPOND if to == Incident.Status.ACKNOWLEDGED else COMMAND
+
+
+def transitions_for(incident: Incident, user) -> list[dict]:
+    """The statuses the incident can move to next, each enabled only for a role that may."""
+    return [
+        {"status": to, "allowed": may(user, transition_permission(to))}
+        for to in Incident.TRANSITIONS[incident.status]
+    ]
+
+
+@dataclass(frozen=True)
+class StepActions:
+    run: bool = False
+    mark: bool = False
+    cancel_shown: bool = False
+    cancel: bool = False
+    approve_shown: bool = False
+    approve: bool = False
+    waiting_for_other: bool = False
+    reason: str = ""
+
+
+def step_actions(*, incident: Incident, step: dict, run: StepRun | None, user) -> StepActions:
+    """What ``user`` may do on ``step`` now: the checks step_run_start, manual_step_complete,
+    step_run_cancel and step_run_approve make before they act."""
+    needed = COMMAND if step.get("destructive") else RESPOND
+    active = run is not None and not run.is_finished
+    reason = _reason(incident, active, may(user, needed))
+    awaiting = run is not None and run.status == StepRun.Status.AWAITING_APPROVAL
+    requester = awaiting and run.created_by_id == user.pk
+    return StepActions(
+        run=not reason,
+        mark=incident.is_active and may(user, RESPOND),
+        cancel_shown=active,
+        cancel=active and may(user, RESPOND),
+        approve_shown=awaiting,
+        approve=awaiting and not requester and may(user, COMMAND),
+        waiting_for_other=requester,
+        reason=reason,
+    )
+
+
+def _reason(incident: Incident, active: bool, allowed: bool) -> str:
+    if not allowed:
+        return "Your role cannot run this step"
+    if not incident.is_active:
+        return f"The incident is {incident.status}; reopen it to run steps"
+    if active:
+        return "This step is already queued or running"
+    return ""
+
+
+def step_cards(incident: Incident, user) -> list[dict]:
+    """Every step of the incident's scenario as the page's step card shows it."""
+    latest = latest_runs(incident)
+    return [
+        step_card(incident, step, number, latest.get(step["id"]), user)
+        for number, step in enumerate(incident.scenario.steps, start=1)
+    ]
+
+
+def step_card_of(incident: Incident, step_id: str, user) -> dict | None:
+    for number, step in enumerate(incident.scenario.steps, start=1):
+        if step["id"] == step_id:
+            run = latest_run_of_step(incident, step_id)
+            return step_card(incident, step, number, run, user)
+    return None
+
+
+def step_card(incident: Incident, step: dict, number: int, run: StepRun | None, user) -> dict:
+    suggested = step_params_suggested(incident, incident.scenario.runbook.step(step["id"]))
+    params = [
+        {**param, "value": suggested.get(param["name"], param.get("default"))}
+        for param in step.get("params", [])
+    ]
+    return {
+        **step,
+        "number": number,
+        "latest_run": run,
+        "params": params,
+        "args_display": _args_display(step),
+        "actions": step_actions(incident=incident, step=step, run=run, user=user),
+    }
+
+
+def _args_display(step: dict) -> str:
+    if step.get("action"):
+        args = " ".join(f"{key}={value}" for key, value in step.get("args", {}).items())
+        return f"{step['executor']} {step['action']} {args}".strip()
+    if step.get("args"):
+        return " ".join(f"{key}={value}" for key, value in step["args"].items())
+    return ""
