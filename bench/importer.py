@@ -41,6 +41,10 @@ def shapes() -> dict[str, str]:
         "many headings": _fill("## Real\n```\nls\n```\n", "## Heading\nSome text under it.\n"),
         "many scenario headings": _fill("", "## H\n**Symptoms:**\n- x\n```\nls\n```\n"),
         "heading padded with spaces": _fill("# S", " ")[:-20] + "x\n**Actions:**\n- a\n",
+        # 250 KB of leading assignments in one command once took the shell scanner 18 s.
+        "one command of assignments": "# S\n**Actions:**\n```\n"
+        + "a= " * 80_000
+        + "echo <name>\n```\n",
         "largest accepted (99 scenarios, 990 commands)": _fill(largest + "\n", "Prose. "),
     }
 

@@ -483,8 +483,10 @@ class _Scanner:
         frame.redirect, frame.herestring, frame.heredoc = False, False, None
         if not words or skip:
             return
-        while words and ASSIGNMENT.match(words[0][0]):
-            words = words[1:]
+        first = 0
+        while first < len(words) and ASSIGNMENT.match(words[first][0]):
+            first += 1
+        words = words[first:]
         statics = [static for static, _ in words]
         self.note_integers(statics)
         program = program_of(statics, unwrap(statics, 0))[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
@@ -242,24 +243,26 @@ class Runbook(_Strict):
     @model_validator(mode="after")
     def _steps_are_consistent(self) -> Runbook:
         ids = [step.id for step in self.steps]
-        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        known = set(ids)
+        duplicates = sorted(i for i, n in Counter(ids).items() if n > 1)
         if duplicates:
             raise ValueError(f"step ids repeat: {', '.join(duplicates)}")
         for rule in self.escalation_rules:
-            if rule.when_step_fails and rule.when_step_fails not in ids:
+            if rule.when_step_fails and rule.when_step_fails not in known:
                 raise ValueError(
                     f"escalation rule {rule.id} names unknown step {rule.when_step_fails}"
                 )
-        for index, step in enumerate(self.steps):
-            if step.on_failure and step.on_failure not in ids:
+        earlier: set[str] = set()
+        for step in self.steps:
+            if step.on_failure and step.on_failure not in known:
                 raise ValueError(f"step {step.id}: on_failure names unknown step {step.on_failure}")
-            earlier = ids[:index]
             for param in step.params:
                 if param.from_ and param.from_.step not in earlier:
                     raise ValueError(
                         f"step {step.id}: parameter {param.name} comes from {param.from_.step}, "
                         "which is not an earlier step"
                     )
+            earlier.add(step.id)
         return self
 
     def step(self, step_id: str) -> Step | None:
