@@ -42,6 +42,6 @@ application = ProtocolTypeRouter(
 )
 
 if settings.EMBEDDED and os.environ.get("INCIDENT_CONSOLE_SERVER") == "1":
-    from incident_console.runs.dispatch import start_embedded_scheduler
+    from incident_console.background.embedded import start_embedded_scheduler
 
-    start_embedded_scheduler(settings.REAP_INTERVAL, settings.TICK_INTERVAL)
+    start_embedded_scheduler()

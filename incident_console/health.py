@@ -13,6 +13,8 @@ from rest_framework import serializers
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
 from rest_framework.response import Response
 
+from incident_console.background.embedded import worker_status
+
 HealthReport = inline_serializer(
     "HealthReport",
     {
@@ -43,7 +45,7 @@ def check_channel_layer() -> dict:
 
 def check_worker() -> dict:
     if settings.EMBEDDED:
-        return {"ok": True, "mode": "embedded", "workers": settings.EMBEDDED_WORKERS}
+        return worker_status()
     from incident_console.celery import app
 
     replies = app.control.ping(timeout=1.0)

@@ -178,14 +178,14 @@ CHANNEL_CAPACITY = env_int("CHANNEL_CAPACITY", 2000, minimum=100)
 if EMBEDDED:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "incident_console.runs.channel_layer.ThreadSafeInMemoryChannelLayer",
+            "BACKEND": "incident_console.background.channel_layers.ThreadSafeInMemoryChannelLayer",
             "CONFIG": {"capacity": CHANNEL_CAPACITY},
         }
     }
 else:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "incident_console.runs.channel_layer.ResilientRedisChannelLayer",
+            "BACKEND": "incident_console.background.channel_layers.ResilientRedisChannelLayer",
             "CONFIG": {
                 "hosts": [REDIS_URL],
                 "capacity": CHANNEL_CAPACITY,
@@ -241,6 +241,7 @@ RUN_RESEND_AFTER = env_float("RUN_RESEND_AFTER", 60.0, minimum=1.0)
 TICK_INTERVAL = env_float("TICK_INTERVAL", 5.0, minimum=0.5)
 # Beat keeps its schedule in the database (django-celery-beat), so maintenance schedules are
 # edited in the admin; these two housekeeping entries are written there at every beat start.
+# Embedded mode runs the same entries, by task name (incident_console/background/embedded.py).
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "reap-lost-runs": {"task": "runs.reap_lost_runs", "schedule": REAP_INTERVAL},

@@ -50,9 +50,8 @@ def test_a_worker_killed_mid_step_leaves_the_run_lost_and_it_never_runs_again_by
     assert SERVICE_MODE
     from incident_console.runs.tasks import run_step
 
-    monkeypatch.setattr(services, "enqueue_run", lambda run_id, task_id: None)
     run = services.step_run_start(
-        incident=incident, step_id="slow", actor=user, params={"lines": 600}
+        incident=incident, step_id="slow", actor=user, params={"lines": 600}, dispatch=False
     )
     fast = FAST_HEARTBEAT
     doomed = celery_process(

@@ -159,12 +159,14 @@ def test_acknowledging_stops_the_timer(channels, api_client, incident):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_failed_step_escalates_as_its_rule_says(channels, incident, user, monkeypatch):
-    from incident_console.runs import services as runs
+def test_a_failed_step_escalates_as_its_rule_says(channels, incident, user):
+    from incident_console.runs.execution import step_run_execute
+    from incident_console.runs.services import step_run_start
 
-    monkeypatch.setattr(runs, "enqueue_run", lambda run_id, task_id: None)
-    run = runs.step_run_start(incident=incident, step_id="mixed", actor=user, params={"code": 2})
-    runs.step_run_execute(run_id=run.pk, task_id=run.task_id)
+    run = step_run_start(
+        incident=incident, step_id="mixed", actor=user, params={"code": 2}, dispatch=False
+    )
+    step_run_execute(run_id=run.pk, task_id=run.task_id)
     entry = incident.timeline.get(kind="escalated")
     assert entry.message == "Escalated to Tech Lead: The mixed step failed"
     assert entry.data["rule"] == "mixed-failed"

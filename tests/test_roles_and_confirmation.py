@@ -17,13 +17,6 @@ def run_url(incident, step_id):
     return f"/api/incidents/{incident.pk}/steps/{step_id}/run/"
 
 
-@pytest.fixture(autouse=True)
-def _no_execution(monkeypatch):
-    from incident_console.runs import services
-
-    monkeypatch.setattr(services, "enqueue_run", lambda run_id, task_id: None)
-
-
 def test_a_viewer_reads_everything_but_changes_nothing(make_api_client, viewer, incident):
     client = make_api_client(viewer)
     assert client.get(f"/api/incidents/{incident.pk}/").status_code == 200

@@ -135,7 +135,7 @@ class IncidentViewSet(
     def preview_step(self, request, pk=None, step_id=None):
         data = _valid(StepRunRequestSerializer, request.data)
         rendered = run_services.step_run_preview(
-            incident=self.get_object(), step_id=step_id, actor=request.user, params=data["params"]
+            incident=self.get_object(), step_id=step_id, params=data["params"]
         )
         return Response(rendered.preview())
 

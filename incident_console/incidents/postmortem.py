@@ -6,6 +6,7 @@ from django.conf import settings
 
 from incident_console.incidents.models import Incident, TimelineEntry
 from incident_console.incidents.sla import rpo_hours, rto_clock
+from incident_console.runs.models import StepRun
 
 
 def _duration(seconds: float | None) -> str:
@@ -98,7 +99,7 @@ def _sla(incident: Incident, clock) -> list[str]:
         for r in incident.runs.all()
         if r.executor == "postgres"
         and r.command.get("action") == "restore"
-        and r.status == "succeeded"
+        and r.status == StepRun.Status.SUCCEEDED
     ]
     rpo = rpo_hours(incident)
     if not restores:
@@ -124,7 +125,7 @@ def _sla(incident: Incident, clock) -> list[str]:
 def _backup_time(incident: Incident):
     from datetime import datetime
 
-    for run in incident.runs.filter(status="succeeded").order_by("-finished_at"):
+    for run in incident.runs.filter(status=StepRun.Status.SUCCEEDED).order_by("-finished_at"):
         value = run.outputs.get("latest_modified")
         if value:
             return datetime.fromisoformat(value)

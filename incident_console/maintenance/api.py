@@ -3,10 +3,8 @@ from rest_framework import serializers, status
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
-from incident_console.accounts.roles import COMMAND, require
-from incident_console.errors import NotFound
 from incident_console.maintenance.models import MaintenanceRun
-from incident_console.maintenance.services import CHECKS
+from incident_console.maintenance.services import maintenance_start
 
 
 class MaintenanceRunSerializer(serializers.ModelSerializer):
@@ -35,11 +33,5 @@ def maintenance_runs(request):
 @api_view(["POST"])
 def maintenance_run_now(request, task: str):
     """Start one duty now (commander)."""
-    require(request.user, COMMAND, "running a maintenance duty")
-    if task not in CHECKS:
-        raise NotFound(f"no duty {task!r}; known: {', '.join(CHECKS)}")
-    from incident_console.maintenance.tasks import run_maintenance
-    from incident_console.runs.dispatch import enqueue_task
-
-    enqueue_task(run_maintenance, task)
+    maintenance_start(task=task, actor=request.user)
     return Response({"task": task, "queued": True}, status=status.HTTP_202_ACCEPTED)

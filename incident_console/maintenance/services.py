@@ -12,12 +12,15 @@ from django.utils import timezone
 
 from executors import ExecutorError
 from executors.http import HTTPExecutor
-from incident_console.accounts.roles import system_user
+from incident_console.accounts.roles import COMMAND, require, system_user
+from incident_console.background.enqueue import enqueue_task
+from incident_console.errors import NotFound
 from incident_console.incidents.models import Incident
 from incident_console.incidents.sla import sla_report
 from incident_console.maintenance.models import MaintenanceRun
 from incident_console.notifications.services import notify
 from incident_console.runs.executors import build_executor
+from incident_console.runs.models import StepRun
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +144,8 @@ def dr_drill(lines: list[str]) -> bool:
 def test_restore(lines: list[str]) -> bool:
     """Walk the test-restore procedure: latest backup into a scratch database, rows counted."""
     from incident_console.incidents.services import incident_open
-    from incident_console.runs import services as runs
+    from incident_console.runs.execution import step_run_execute
+    from incident_console.runs.services import step_run_start
 
     user = maintenance_user()
     incident = incident_open(
@@ -154,7 +158,7 @@ def test_restore(lines: list[str]) -> bool:
     )
     lines.append(f"incident #{incident.pk}")
     for step in incident.scenario.runbook.steps:
-        run = runs.step_run_start(
+        run = step_run_start(
             incident=incident,
             step_id=step.id,
             actor=user,
@@ -162,9 +166,9 @@ def test_restore(lines: list[str]) -> bool:
             confirm=step.target if step.destructive else None,
             dispatch=False,
         )
-        run = runs.step_run_execute(run_id=run.pk, task_id=run.task_id)
+        run = step_run_execute(run_id=run.pk, task_id=run.task_id)
         lines.append(f"{step.title}: {run.status}")
-        if run.status != "succeeded":
+        if run.status != StepRun.Status.SUCCEEDED:
             return False
     return True
 
@@ -184,6 +188,14 @@ CHECKS = {
 
 def maintenance_user():
     return system_user("maintenance", "commander")
+
+
+def maintenance_start(*, task: str, actor) -> None:
+    """Have one duty run now, in the background (commander)."""
+    require(actor, COMMAND, "running a maintenance duty")
+    if task not in CHECKS:
+        raise NotFound(f"no duty {task!r}; known: {', '.join(CHECKS)}")
+    enqueue_task("maintenance.run", task)
 
 
 def maintenance_run(*, task: str) -> MaintenanceRun:

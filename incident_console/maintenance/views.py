@@ -2,9 +2,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
-from incident_console.accounts.roles import COMMAND
+from incident_console.errors import Forbidden, NotFound
 from incident_console.maintenance.models import MaintenanceRun
-from incident_console.maintenance.services import CHECKS
+from incident_console.maintenance.services import CHECKS, maintenance_start
 
 
 @login_required
@@ -12,15 +12,13 @@ def maintenance_page(request):
     """The runbook's duties, their last results, and Run now for commanders."""
     if request.method == "POST":
         task = request.POST.get("task", "")
-        if not request.user.has_perm(COMMAND):
+        try:
+            maintenance_start(task=task, actor=request.user)
+        except Forbidden:
             messages.error(request, "running a check needs the commander role")
-        elif task not in CHECKS:
+        except NotFound:
             messages.error(request, f"unknown check {task!r}")
         else:
-            from incident_console.maintenance.tasks import run_maintenance
-            from incident_console.runs.dispatch import enqueue_task
-
-            enqueue_task(run_maintenance, task)
             messages.success(request, f"{CHECKS[task].title}: started")
         return redirect("maintenance")
     latest = {run.task: run for run in MaintenanceRun.objects.order_by("started_at")}

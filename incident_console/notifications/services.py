@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from incident_console.background.enqueue import enqueue_task
 from incident_console.incidents.models import Contact, EscalationLevel, TimelineEntry
 from incident_console.incidents.timeline import timeline_add
 from incident_console.notifications.channels import (
@@ -96,11 +97,8 @@ def notify(
 
 
 def _enqueue(ids: list[int]) -> None:
-    from incident_console.notifications.tasks import send_notification
-    from incident_console.runs.dispatch import enqueue_task
-
     for notification_id in ids:
-        enqueue_task(send_notification, notification_id)
+        enqueue_task("notifications.send", notification_id)
 
 
 def notification_send(*, notification_id: int, now=None) -> Notification | None:

@@ -1,20 +1,20 @@
-import logging
+"""The runs' Celery tasks: thin, each imports its service when it runs."""
 
 from celery import shared_task
-
-from incident_console.runs import services
-
-log = logging.getLogger(__name__)
 
 
 @shared_task(bind=True, acks_late=True, name="runs.run_step")
 def run_step(self, run_id: int) -> None:
     """Execute one queued run.  A redelivered or duplicate message finds it claimed and returns."""
-    services.step_run_execute(run_id=run_id, task_id=self.request.id)
+    from incident_console.runs.execution import step_run_execute
+
+    step_run_execute(run_id=run_id, task_id=self.request.id)
 
 
 @shared_task(name="runs.reap_lost_runs")
 def reap_lost_runs() -> int:
     """Housekeeping of runs: declare silent ones lost, send stranded queued ones again."""
-    services.runs_resend_queued()
-    return services.runs_reap_lost()
+    from incident_console.runs.execution import runs_reap_lost, runs_resend_queued
+
+    runs_resend_queued()
+    return runs_reap_lost()

@@ -15,11 +15,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def run(incident, user, monkeypatch):
-    from incident_console.runs import services
-
-    monkeypatch.setattr(services, "enqueue_run", lambda run_id, task_id: None)
-    run = step_run_start(incident=incident, step_id="count", actor=user, params={})
+def run(incident, user):
+    run = step_run_start(incident=incident, step_id="count", actor=user, params={}, dispatch=False)
     store(run, 1, 2, 3, 4, 5)
     return run
 

@@ -7,14 +7,17 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from incident_console.runs import services
+from incident_console.runs import execution, services
 from incident_console.runs.models import OutputChunk, StepRun
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def start(incident, step_id, user, **params):
-    return services.step_run_start(incident=incident, step_id=step_id, actor=user, params=params)
+    """Queue a run without handing it to the workers: these tests execute it themselves."""
+    return services.step_run_start(
+        incident=incident, step_id=step_id, actor=user, params=params, dispatch=False
+    )
 
 
 def output_of(run) -> list[tuple[str, str]]:
@@ -30,15 +33,9 @@ def wait_for(predicate, timeout=10.0):
     raise AssertionError("condition not met in time")
 
 
-@pytest.fixture
-def queued(monkeypatch):
-    """Keep runs queued: these tests execute them by hand."""
-    monkeypatch.setattr(services, "enqueue_run", lambda run_id, task_id: None)
-
-
-def test_a_run_stores_every_line_in_order_and_finishes_succeeded(queued, incident, user):
+def test_a_run_stores_every_line_in_order_and_finishes_succeeded(incident, user):
     run = start(incident, "count", user, lines=5000)
-    finished = services.step_run_execute(run_id=run.pk, task_id=run.task_id)
+    finished = execution.step_run_execute(run_id=run.pk, task_id=run.task_id)
     assert (finished.status, finished.exit_code) == ("succeeded", 0)
     text = "".join(text for _, text in output_of(run))
     assert text == "".join(f"line {i}\n" for i in range(1, 5001))
@@ -50,11 +47,9 @@ def test_a_run_stores_every_line_in_order_and_finishes_succeeded(queued, inciden
     assert kinds == ["incident_opened", "run_queued", "run_started", "run_finished"]
 
 
-def test_stdout_and_stderr_keep_their_stream_and_a_failure_keeps_its_exit_code(
-    queued, incident, user
-):
+def test_stdout_and_stderr_keep_their_stream_and_a_failure_keeps_its_exit_code(incident, user):
     run = start(incident, "mixed", user, code=3)
-    finished = services.step_run_execute(run_id=run.pk, task_id=run.task_id)
+    finished = execution.step_run_execute(run_id=run.pk, task_id=run.task_id)
     assert (finished.status, finished.exit_code) == ("failed", 3)
     by_stream = {"stdout": "", "stderr": ""}
     for stream, text in output_of(run):
@@ -66,26 +61,26 @@ def test_stdout_and_stderr_keep_their_stream_and_a_failure_keeps_its_exit_code(
     )
 
 
-def test_a_redelivered_task_does_not_run_the_step_again(queued, incident, user):
+def test_a_redelivered_task_does_not_run_the_step_again(incident, user):
     run = start(incident, "count", user, lines=3)
-    services.step_run_execute(run_id=run.pk, task_id=run.task_id)
-    again = services.step_run_execute(run_id=run.pk, task_id=run.task_id)
+    execution.step_run_execute(run_id=run.pk, task_id=run.task_id)
+    again = execution.step_run_execute(run_id=run.pk, task_id=run.task_id)
     assert again is None
     assert OutputChunk.objects.filter(run=run).count() == 1
     assert incident.timeline.filter(kind="run_started").count() == 1
 
 
-def test_a_task_with_another_id_does_not_claim_the_run(queued, incident, user):
+def test_a_task_with_another_id_does_not_claim_the_run(incident, user):
     run = start(incident, "count", user)
-    assert services.step_run_execute(run_id=run.pk, task_id="someone-else") is None
+    assert execution.step_run_execute(run_id=run.pk, task_id="someone-else") is None
     run.refresh_from_db()
     assert run.status == "queued"
 
 
-def test_cancel_stops_a_running_step(queued, incident, user):
+def test_cancel_stops_a_running_step(incident, user):
     run = start(incident, "slow", user, lines=200)
     worker = threading.Thread(
-        target=services.step_run_execute, kwargs={"run_id": run.pk, "task_id": run.task_id}
+        target=execution.step_run_execute, kwargs={"run_id": run.pk, "task_id": run.task_id}
     )
     worker.start()
     wait_for(lambda: OutputChunk.objects.filter(run=run).exists())
@@ -97,7 +92,7 @@ def test_cancel_stops_a_running_step(queued, incident, user):
     assert incident.timeline.filter(kind="run_cancel_requested").count() == 1
 
 
-def test_a_running_run_whose_heartbeat_stopped_is_marked_lost(queued, incident, user, settings):
+def test_a_running_run_whose_heartbeat_stopped_is_marked_lost(incident, user, settings):
     settings.RUN_LOST_AFTER = 30
     stale = start(incident, "count", user)
     fresh = start(incident, "mixed", user)
@@ -108,19 +103,24 @@ def test_a_running_run_whose_heartbeat_stopped_is_marked_lost(queued, incident, 
     StepRun.objects.filter(pk=fresh.pk).update(
         status="running", heartbeat_at=now - timedelta(seconds=5)
     )
-    assert services.runs_reap_lost(now=now) == 1
+    assert execution.runs_reap_lost(now=now) == 1
     stale.refresh_from_db()
     fresh.refresh_from_db()
     assert (stale.status, fresh.status) == ("lost", "running")
     assert "lost" in incident.timeline.get(kind="run_finished", run=stale).message
-    assert services.runs_reap_lost(now=now) == 0
+    assert execution.runs_reap_lost(now=now) == 0
 
 
-def test_a_lost_run_can_be_run_again_by_a_commander_who_acknowledges_it(queued, incident, user):
+def test_a_lost_run_can_be_run_again_by_a_commander_who_acknowledges_it(incident, user):
     run = start(incident, "count", user)
     StepRun.objects.filter(pk=run.pk).update(status="lost")
     again = services.step_run_start(
-        incident=incident, step_id="count", actor=user, params={}, acknowledge_lost="local"
+        incident=incident,
+        step_id="count",
+        actor=user,
+        params={},
+        acknowledge_lost="local",
+        dispatch=False,
     )
     assert again.pk != run.pk and again.status == "queued"
 
@@ -131,18 +131,18 @@ def test_the_queued_run_is_executed_once_committed(incident, user):
 
     if not settings.EMBEDDED:
         pytest.skip("the service-mode path is covered with a real worker in test_service_mode")
-    run = start(incident, "count", user, lines=10)
+    run = services.step_run_start(
+        incident=incident, step_id="count", actor=user, params={"lines": 10}
+    )
     wait_for(lambda: StepRun.objects.get(pk=run.pk).is_finished)
     assert StepRun.objects.get(pk=run.pk).status == "succeeded"
     assert "".join(t for _, t in output_of(run)) == "".join(f"line {i}\n" for i in range(1, 11))
 
 
-def test_a_step_that_prints_without_end_is_cut_at_the_cap_and_stopped(
-    queued, incident, user, settings
-):
+def test_a_step_that_prints_without_end_is_cut_at_the_cap_and_stopped(incident, user, settings):
     settings.OUTPUT_MAX_BYTES = 100_000
     run = start(incident, "flood", user)
-    finished = services.step_run_execute(run_id=run.pk, task_id=run.task_id)
+    finished = execution.step_run_execute(run_id=run.pk, task_id=run.task_id)
     assert (finished.status, finished.truncated) == ("failed", True)
     assert finished.detail == "output limit reached"
     stdout = "".join(text for stream, text in output_of(run) if stream == "stdout")
@@ -150,19 +150,19 @@ def test_a_step_that_prints_without_end_is_cut_at_the_cap_and_stopped(
     assert "output limit of 100000 bytes reached" in output_of(run)[-1][1]
 
 
-def test_a_step_may_go_on_past_the_cap_and_keep_its_own_result(queued, incident, user, settings):
+def test_a_step_may_go_on_past_the_cap_and_keep_its_own_result(incident, user, settings):
     settings.OUTPUT_MAX_BYTES = 10_000
     run = start(incident, "flood-then-finish", user)
-    finished = services.step_run_execute(run_id=run.pk, task_id=run.task_id)
+    finished = execution.step_run_execute(run_id=run.pk, task_id=run.task_id)
     assert (finished.status, finished.exit_code, finished.truncated) == ("succeeded", 0, True)
     assert "the step goes on" in "".join(text for _, text in output_of(run))
     assert "finished" not in "".join(text for _, text in output_of(run))
 
 
-def test_a_step_silent_for_longer_than_its_idle_timeout_is_stopped(queued, incident, user):
+def test_a_step_silent_for_longer_than_its_idle_timeout_is_stopped(incident, user):
     run = start(incident, "quiet", user)
     started = time.monotonic()
-    finished = services.step_run_execute(run_id=run.pk, task_id=run.task_id)
+    finished = execution.step_run_execute(run_id=run.pk, task_id=run.task_id)
     assert time.monotonic() - started < 10
     assert finished.status == "timed_out"
     assert "no output for 1 s" in "".join(text for _, text in output_of(run))
@@ -174,7 +174,7 @@ def test_a_queued_run_whose_message_never_left_is_sent_again(incident, user, set
         incident=incident, step_id="count", actor=user, params={}, dispatch=False
     )
     later = timezone.now() + timedelta(seconds=31)
-    assert services.runs_resend_queued(now=later) == 1
+    assert execution.runs_resend_queued(now=later) == 1
     wait_for(lambda: StepRun.objects.get(pk=run.pk).status == "succeeded")
     assert incident.timeline.filter(kind="run_started", run=run).count() == 1
 
@@ -185,5 +185,5 @@ def test_a_queued_run_sent_recently_is_not_sent_again(incident, user, settings):
         incident=incident, step_id="count", actor=user, params={}, dispatch=False
     )
     StepRun.objects.filter(pk=run.pk).update(enqueued_at=timezone.now())
-    assert services.runs_resend_queued(now=timezone.now() + timedelta(seconds=10)) == 0
+    assert execution.runs_resend_queued(now=timezone.now() + timedelta(seconds=10)) == 0
     assert StepRun.objects.get(pk=run.pk).status == "queued"

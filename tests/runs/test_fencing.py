@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from incident_console.errors import PreviousRunLost
-from incident_console.runs import services
+from incident_console.runs import execution, services
 from incident_console.runs.models import OutputChunk, StepRun
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -57,7 +57,7 @@ def mark_running(run, worker="elsewhere pid 1"):
 
 def declare_lost(run):
     later = timezone.now() + timedelta(seconds=3600)
-    assert services.runs_reap_lost(now=later) == 1
+    assert execution.runs_reap_lost(now=later) == 1
     run.refresh_from_db()
     assert run.status == "lost"
 
@@ -69,7 +69,7 @@ def lost_while_running(fence_incident, user, tmp_path, settings):
     pidfile = tmp_path / "tick.pid"
     run = start_tick(fence_incident, user, pidfile)
     worker = threading.Thread(
-        target=services.step_run_execute, kwargs={"run_id": run.pk, "task_id": run.task_id}
+        target=execution.step_run_execute, kwargs={"run_id": run.pk, "task_id": run.task_id}
     )
     worker.start()
     wait_for(lambda: pidfile.exists() and pidfile.read_text().strip())

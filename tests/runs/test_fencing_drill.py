@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from incident_console.runs import services
+from incident_console.runs import execution
 from incident_console.runs.models import StepRun
 from tests.runs.test_fencing import alive, wait_for
 
@@ -34,7 +34,7 @@ def test_a_frozen_worker_never_lets_a_lost_step_run_twice(
     os.kill(worker_pid, signal.SIGSTOP)
     try:
         time.sleep(5.5)
-        assert services.runs_reap_lost() == 1
+        assert execution.runs_reap_lost() == 1
         run.refresh_from_db()
         assert run.status == "lost"
         assert run.worker == f"{socket.gethostname()} pid {worker_pid}"

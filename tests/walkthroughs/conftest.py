@@ -21,7 +21,7 @@ import psycopg
 import pytest
 import yaml
 
-from incident_console.runs import services
+from incident_console.runs import execution, services
 from tests.servers import start_http, start_moto, stop
 
 ADMIN = {"host": "127.0.0.1", "port": 5432, "user": "postgres", "dbname": "postgres"}
@@ -199,7 +199,6 @@ def world(
     monkeypatch.setenv("WALK_S3_KEY", S3_KEY)
     monkeypatch.setenv("WALK_S3_SECRET", S3_SECRET)
     monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:{os.environ['PATH']}")
-    monkeypatch.setattr(services, "enqueue_run", lambda run_id, task_id: None)
     if remote_calls.exists():
         remote_calls.unlink()
     yield World(database, calls, remote_calls, tmp_path, backups, media, api_server)
@@ -220,9 +219,7 @@ def walk(incident, user, params: dict[str, dict] | None = None) -> dict[str, obj
             )
             continue
         values = params.get(step.id, {})
-        preview = services.step_run_preview(
-            incident=incident, step_id=step.id, actor=user, params=values
-        )
+        preview = services.step_run_preview(incident=incident, step_id=step.id, params=values)
         run = services.step_run_start(
             incident=incident,
             step_id=step.id,
@@ -230,19 +227,22 @@ def walk(incident, user, params: dict[str, dict] | None = None) -> dict[str, obj
             params=values,
             confirm=step.target if step.destructive else None,
             digest=preview.digest,
+            dispatch=False,
         )
         if run.status == "awaiting_approval":
             run = services.step_run_approve(
-                run=run, actor=second_commander(), digest=preview.digest
+                run=run, actor=second_commander(), digest=preview.digest, dispatch=False
             )
-        runs[step.id] = services.step_run_execute(run_id=run.pk, task_id=run.task_id)
+        runs[step.id] = execution.step_run_execute(run_id=run.pk, task_id=run.task_id)
     return runs
 
 
 def run_one(incident, user, step_id: str, **params):
     """Start one (non-destructive) step and execute it here; return the finished run."""
-    run = services.step_run_start(incident=incident, step_id=step_id, actor=user, params=params)
-    return services.step_run_execute(run_id=run.pk, task_id=run.task_id)
+    run = services.step_run_start(
+        incident=incident, step_id=step_id, actor=user, params=params, dispatch=False
+    )
+    return execution.step_run_execute(run_id=run.pk, task_id=run.task_id)
 
 
 def second_commander():

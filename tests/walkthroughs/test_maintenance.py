@@ -88,10 +88,13 @@ def test_duties_run_and_are_listed_through_the_api(
 ):
     import time
 
-    from incident_console.runs import dispatch
+    from incident_console.background.enqueue import registered_task
+    from incident_console.maintenance import services
 
     # The task body runs here, in this process, where the loopback targets are configured.
-    monkeypatch.setattr(dispatch, "enqueue_task", lambda task, *args, **kw: task.apply(args=args))
+    monkeypatch.setattr(
+        services, "enqueue_task", lambda name, *args: registered_task(name).apply(args=args)
+    )
     assert make_api_client(responder).post("/api/maintenance/retention/run/").status_code == 403
     assert api_client.post("/api/maintenance/nonsense/run/").status_code == 404
     assert api_client.post("/api/maintenance/retention/run/").status_code == 202

@@ -1,0 +1,259 @@
+"""The worker side of a run: claim it, execute it, record how it ended; reap the lost ones
+and send again the queued ones whose task message went missing."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import OperationalError, connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from executors import ExecutorError, Result
+from executors.base import SYSTEM_PREFIX
+from executors.masking import SecretMasker
+from incident_console.incidents.models import TimelineEntry
+from incident_console.incidents.timeline import timeline_add
+from incident_console.notifications.escalation import escalations_on_step_failed
+from incident_console.runs.broadcast import broadcast_run_status
+from incident_console.runs.dispatch import enqueue_run
+from incident_console.runs.executors import build_executor
+from incident_console.runs.models import StepRun
+from incident_console.runs.output import OutputRecorder, database_unreachable
+
+log = logging.getLogger(__name__)
+
+Status = StepRun.Status
+
+
+def step_run_execute(*, run_id: int, task_id: str) -> StepRun | None:
+    """Run a queued run once.  Only the first caller with the stored task id gets to run it."""
+    now = timezone.now()
+    worker = worker_name()
+    if not StepRun.transition(
+        run_id,
+        source=Status.QUEUED,
+        to=Status.RUNNING,
+        match={"task_id": task_id},
+        started_at=now,
+        heartbeat_at=now,
+        worker=worker,
+    ):
+        log.info("run %s is not queued for task %s; nothing to do", run_id, task_id)
+        return None
+    run = StepRun.objects.select_related("incident").get(pk=run_id)
+    with transaction.atomic():
+        timeline_add(
+            incident=run.incident_id,
+            kind=TimelineEntry.Kind.RUN_STARTED,
+            message=f"Started “{run.step_title}” on {worker}",
+            run=run,
+            data={"worker": worker},
+        )
+        transaction.on_commit(lambda: broadcast_run_status(run))
+    result, recorder = _execute(run)
+    return _with_database(lambda: _finish(run, result, recorder))
+
+
+def worker_name() -> str:
+    """Where a run executes: the host and process a person may need to check by hand."""
+    return f"{socket.gethostname()} pid {os.getpid()}"
+
+
+def _execute(run: StepRun) -> tuple[Result, OutputRecorder]:
+    cancel = threading.Event()
+    recorder = OutputRecorder(
+        run.pk,
+        cancel,
+        flush_interval=settings.OUTPUT_FLUSH_INTERVAL,
+        flush_lines=settings.OUTPUT_FLUSH_LINES,
+        heartbeat_interval=settings.RUN_HEARTBEAT_INTERVAL,
+        fence_after=settings.RUN_FENCE_AFTER,
+        max_bytes=settings.OUTPUT_MAX_BYTES,
+        kill_on_limit=run.kill_on_output_limit,
+        idle_timeout=run.idle_timeout,
+    )
+    with recorder:
+        result = _call_executor(run, recorder, cancel)
+    return result, recorder
+
+
+def _call_executor(run: StepRun, recorder: OutputRecorder, cancel: threading.Event) -> Result:
+    masker = SecretMasker(recorder.emit, [])
+    try:
+        built = build_executor(run.executor, timeout=run.timeout, target=run.target)
+        masker = SecretMasker(recorder.emit, built.secrets)
+        return built.executor.run(run.command, masker, cancel)
+    except ExecutorError as exc:
+        masker("stderr", f"{SYSTEM_PREFIX}{exc}\n")
+        return Result(Status.FAILED, None, masker.mask(str(exc)))
+    except Exception as exc:
+        log.exception("run %s: executor crashed", run.pk)
+        masker("stderr", f"{SYSTEM_PREFIX}the executor failed: {type(exc).__name__}\n")
+        return Result(Status.FAILED, None, f"executor failed: {type(exc).__name__}")
+    finally:
+        masker.flush()
+
+
+STOPPED_BY_RECORDER = {
+    "idle": (Status.TIMED_OUT, "no output for longer than the idle timeout"),
+    "output_limit": (Status.FAILED, "output limit reached"),
+    "fenced": (Status.FAILED, "stopped by its worker: the heartbeat could not be renewed"),
+    "declared_lost": (Status.FAILED, "stopped by its worker: the run had been declared lost"),
+    "recorder_failed": (Status.FAILED, "storing the output failed"),
+}
+
+
+def _with_database(action, *, attempts: int = 60, pause: float = 1.0):
+    """Retry ``action`` while the database is unreachable: a run's end must be recorded."""
+    for attempt in range(attempts):
+        try:
+            return action()
+        except OperationalError as exc:
+            if attempt == attempts - 1 or not database_unreachable(exc):
+                raise
+            log.warning("the database is unreachable; recording the run's end again shortly")
+            connection.close()
+            time.sleep(min(pause * (attempt + 1), 10.0))
+    return None
+
+
+def _finish(run: StepRun, result: Result, recorder: OutputRecorder) -> StepRun:
+    finished = timezone.now()
+    lost_output = recorder.stop_reason == "recorder_failed"
+    if recorder.stop_reason in STOPPED_BY_RECORDER and (
+        result.status == Status.CANCELLED or lost_output
+    ):
+        status, detail = STOPPED_BY_RECORDER[recorder.stop_reason]
+        result = Result(status, result.exit_code, detail, result.notes, result.outputs)
+    with transaction.atomic():
+        ended = StepRun.transition(
+            run.pk,
+            source=Status.RUNNING,
+            to=result.status,
+            exit_code=result.exit_code,
+            detail=result.detail,
+            finished_at=finished,
+            heartbeat_at=finished,
+            last_seq=recorder.last_seq,
+            output_bytes=recorder.bytes,
+            outputs=dict(result.outputs),
+            truncated=recorder.truncated,
+        )
+        if not ended:
+            return _finish_late(run, result, recorder, finished)
+        run.refresh_from_db()
+        for note in result.notes:
+            timeline_add(
+                incident=run.incident_id, kind=TimelineEntry.Kind.NOTE, message=note, run=run
+            )
+        exit_text = f", exit code {run.exit_code}" if run.exit_code is not None else ""
+        timeline_add(
+            incident=run.incident_id,
+            kind=TimelineEntry.Kind.RUN_FINISHED,
+            message=f"“{run.step_title}” {run.status.replace('_', ' ')}{exit_text}",
+            run=run,
+            data={
+                "status": run.status,
+                "exit_code": run.exit_code,
+                "seconds": run.duration_seconds,
+            },
+        )
+        transaction.on_commit(lambda: _announce_end(run))
+    return run
+
+
+def _announce_end(run: StepRun) -> None:
+    broadcast_run_status(run)
+    if run.status in StepRun.FAILED_STATUSES:
+        escalations_on_step_failed(run)
+
+
+def _finish_late(run: StepRun, result: Result, recorder: OutputRecorder, at) -> StepRun:
+    """The run ended on its worker after the reaper had declared it lost: keep how it ended,
+    leave its status alone, and say so once."""
+    late = {
+        "status": result.status,
+        "exit_code": result.exit_code,
+        "detail": result.detail,
+        "finished_at": at.isoformat(),
+        "last_seq": recorder.last_seq,
+        "output_bytes": recorder.bytes,
+    }
+    if not StepRun.objects.filter(pk=run.pk, status=Status.LOST, late_result__isnull=True).update(
+        late_result=late, last_seq=recorder.last_seq, output_bytes=recorder.bytes
+    ):
+        run.refresh_from_db()
+        return run
+    run.refresh_from_db()
+    exit_text = f", exit code {result.exit_code}" if result.exit_code is not None else ""
+    timeline_add(
+        incident=run.incident_id,
+        kind=TimelineEntry.Kind.NOTE,
+        message=(
+            f"“{run.step_title}” finished after it was declared lost: "
+            f"{result.status.replace('_', ' ')}{exit_text}"
+        ),
+        run=run,
+        data={"late_result": late},
+    )
+    transaction.on_commit(lambda: broadcast_run_status(run))
+    return run
+
+
+def runs_reap_lost(*, now=None) -> int:
+    """Mark running runs whose worker stopped beating as lost; they never restart by themselves.
+
+    A lost run's step may still be running (a frozen worker, a partition): running it again
+    needs a commander's acknowledgement of that.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.RUN_LOST_AFTER)
+    stale = StepRun.objects.filter(status=Status.RUNNING, heartbeat_at__lt=cutoff)
+    return sum(_reap(run, now=now, cutoff=cutoff) for run in stale)
+
+
+def _reap(run: StepRun, *, now, cutoff) -> bool:
+    with transaction.atomic():
+        if not StepRun.transition(
+            run.pk,
+            source=Status.RUNNING,
+            to=Status.LOST,
+            match={"heartbeat_at__lt": cutoff},
+            finished_at=now,
+        ):
+            return False
+        run.refresh_from_db()
+        timeline_add(
+            incident=run.incident_id,
+            kind=TimelineEntry.Kind.RUN_FINISHED,
+            message=(
+                f"“{run.step_title}” lost: its worker ({run.worker}) stopped answering; "
+                "the step may still be running there"
+            ),
+            run=run,
+            data={"status": Status.LOST.value, "last_heartbeat": run.heartbeat_at.isoformat()},
+        )
+        transaction.on_commit(lambda: _announce_end(run))
+    return True
+
+
+def runs_resend_queued(*, now=None) -> int:
+    """Send again the queued runs whose task message never reached the broker, or was lost
+    with it: without this a run queued during a Redis outage would stay queued forever."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.RUN_RESEND_AFTER)
+    stranded = StepRun.objects.filter(status=Status.QUEUED).filter(
+        Q(enqueued_at__lt=cutoff) | Q(enqueued_at__isnull=True, created_at__lt=cutoff)
+    )
+    resent = 0
+    for run_id, task_id in stranded.values_list("pk", "task_id"):
+        log.warning("run %s is still queued; sending it to the workers again", run_id)
+        resent += enqueue_run(run_id, task_id)
+    return resent
