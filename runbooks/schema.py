@@ -173,9 +173,6 @@ class Step(_Strict):
         if any(has_filter(text) for text in data):
             raise ValueError("a | filter in a placeholder is only allowed in a postgres query")
 
-    def param(self, name: str) -> Parameter:
-        return next(p for p in self.params if p.name == name)
-
 
 def _is_query(executor: Any, action: Any) -> bool:
     return bool(executor == "postgres" and action == "query")

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from incident_console.runs.models import StepRun, Target
+from incident_console.runs.models import StepRun
 
 
 @admin.register(StepRun)
@@ -8,16 +8,6 @@ class StepRunAdmin(admin.ModelAdmin):
     list_display = ["id", "incident", "step_id", "status", "exit_code", "created_by", "created_at"]
     list_filter = ["status", "executor"]
     readonly_fields = [field.name for field in StepRun._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-
-@admin.register(Target)
-class TargetAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "description", "is_active", "synced_at"]
-    list_filter = ["kind", "is_active"]
-    readonly_fields = [field.name for field in Target._meta.fields]
 
     def has_add_permission(self, request):
         return False

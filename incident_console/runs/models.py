@@ -136,21 +136,3 @@ class OutputChunk(models.Model):
 
     def as_message(self) -> dict:
         return {"seq": self.seq, "stream": self.stream, "text": self.text}
-
-
-class Target(models.Model):
-    """A target from the targets file, mirrored for the admin.  Credentials are references."""
-
-    name = models.SlugField(unique=True)
-    kind = models.CharField(max_length=20)
-    description = models.TextField(blank=True)
-    settings = models.JSONField(default=dict)
-    credentials = models.JSONField(default=dict, help_text="References (env:NAME, file:PATH).")
-    is_active = models.BooleanField(default=True)
-    synced_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.kind})"

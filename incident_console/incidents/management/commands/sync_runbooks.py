@@ -1,7 +1,10 @@
+from pathlib import Path
+
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from incident_console.incidents.services import scenarios_sync
-from incident_console.runs.targets_sync import targets_sync
+from runbooks.targets import load_targets
 
 
 class Command(BaseCommand):
@@ -12,8 +15,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, strict: bool = False, **options):
         report = scenarios_sync()
-        target_names, target_errors = targets_sync()
-        self.stdout.write(f"targets: {', '.join(target_names)}")
+        targets_file = Path(settings.TARGETS_FILE) if settings.TARGETS_FILE else None
+        targets, target_errors = load_targets(targets_file)
+        self.stdout.write(f"targets: {', '.join(sorted(targets))}")
         report.errors.extend(target_errors)
         for loaded in report.runbooks:
             self.stdout.write(
