@@ -172,7 +172,8 @@
       this.paused(false);
       if (this.socket) { this.socket.close(); }
     }
-    refreshCard(this.card.dataset.step);
+    // A page loaded after the run ended already shows its status.
+    if (!this.card.classList.contains("run-" + status)) { refreshCard(this.card.dataset.step); }
   };
 
   // Server-rendered parts replace their namesakes (data-swap) under root; fields are never
