@@ -1,0 +1,302 @@
+"""A site: one customer's setup, as one directory the console reads through this module.
+
+    site.yaml         notification defaults, time zone, language
+    targets.yaml      hosts, databases, buckets, endpoints (runbooks/targets.py)
+    contacts.yaml     people and escalation levels
+    maintenance.yaml  the scheduled duties and the scenarios alerts and failed duties open
+    runbooks/         the scenarios (runbooks/loader.py)
+
+The console's code names no site's thing: every bucket, prefix, scenario and person comes from
+here, and ``site_problems`` reports each name that points nowhere, with its file and line.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Collection, Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from runbooks.loader import Path_, RunbookError, _dotted, _line_for, _line_map
+from runbooks.targets import Target
+
+FILES = ("site.yaml", "contacts.yaml", "maintenance.yaml")
+CheckKind = Literal[
+    "backups", "retention", "alerts", "resources", "test_restore", "dr_drill", "sla_review"
+]
+# What each check needs from its duty, and the target kinds it can act on.
+CHECK_NEEDS: dict[str, tuple[str, ...]] = {
+    "backups": ("target", "prefix"),
+    "dr_drill": ("scenario",),
+    "retention": ("target",),
+    "resources": ("target",),
+    "test_restore": ("scenario",),
+}
+CHECK_TARGET_KINDS: dict[str, tuple[str, ...]] = {
+    "backups": ("s3",),
+    "retention": ("s3",),
+    "resources": ("local", "ssh"),
+}
+Cron = Annotated[str, Field(pattern=r"^[0-9*/,-]+$")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Notifications(_Strict):
+    slack_channel: str = ""
+    oncall_email: str = ""
+
+
+class SiteSettings(_Strict):
+    """site.yaml: what settings.py takes as defaults (each still overridable by environment)."""
+
+    name: str
+    notifications: Notifications = Notifications()
+    time_zone: str = "UTC"
+    language: str = "en-us"
+
+
+class Person(_Strict):
+    role: str
+    team: str = ""
+    name: str = ""
+    phone: str = ""
+    email: str = ""
+    slack: str = ""
+    telegram: str = ""
+    url: str = ""
+    notes: str = ""
+    # How a Markdown runbook may name this person ("devops lead"): the importer's escalations.
+    aliases: list[str] = Field(default_factory=list)
+
+
+class Level(_Strict):
+    level: Annotated[int, Field(ge=1)]
+    name: str
+    after_minutes: Annotated[int, Field(ge=0)] = 0
+    description: str = ""
+    contacts: list[str] = Field(default_factory=list)
+
+
+class Contacts(_Strict):
+    people: list[Person] = Field(default_factory=list)
+    levels: list[Level] = Field(default_factory=list)
+
+
+class Schedule(_Strict):
+    """A crontab in UTC, as django-celery-beat stores it."""
+
+    minute: Cron = "*"
+    hour: Cron = "*"
+    day_of_week: Cron = "*"
+    day_of_month: Cron = "*"
+    month_of_year: Cron = "*"
+
+    @property
+    def period(self) -> str:
+        if self.day_of_month != "*" or self.month_of_year != "*":
+            return "monthly"
+        return "weekly" if self.day_of_week != "*" else "daily"
+
+
+class Duty(_Strict):
+    check: CheckKind
+    title: str = ""
+    description: str = ""
+    schedule: Schedule | None = None
+    target: str | None = None
+    prefix: str | None = None
+    scenario: str | None = None
+    opens_incident: bool = False
+    max_use_percent: Annotated[int, Field(ge=1, le=100)] = 95
+
+    @model_validator(mode="after")
+    def _has_what_its_check_needs(self) -> Duty:
+        missing = [name for name in CHECK_NEEDS.get(self.check, ()) if not getattr(self, name)]
+        if missing:
+            raise ValueError(f"a {self.check} duty needs {', '.join(missing)}")
+        return self
+
+
+class Maintenance(_Strict):
+    # An alert that no runbook lists under `alerts:` opens this scenario.
+    unrouted_alert_scenario: str
+    # A failed duty with `opens_incident: true` opens this one (default: the one above).
+    failed_duty_scenario: str | None = None
+    duties: dict[str, Duty] = Field(default_factory=dict)
+
+    @property
+    def failure_scenario(self) -> str:
+        return self.failed_duty_scenario or self.unrouted_alert_scenario
+
+
+class Site(_Strict):
+    path: Path
+    settings: SiteSettings
+    contacts: Contacts
+    maintenance: Maintenance
+    lines: dict[str, dict[Path_, int]] = Field(default_factory=dict, repr=False)
+
+    @property
+    def runbooks_dir(self) -> Path:
+        return self.path / "runbooks"
+
+    @property
+    def targets_file(self) -> Path:
+        return self.path / "targets.yaml"
+
+    def contact_aliases(self) -> dict[str, str]:
+        return {alias.lower(): p.role for p in self.contacts.people for alias in p.aliases}
+
+    def error(self, file: str, loc: Path_, reason: str) -> RunbookError:
+        """An error about one field of one of the site's files, with its line."""
+        line = _line_for(self.lines.get(file, {}), loc)
+        return RunbookError(self.path / file, line, f"{_dotted(loc)}: {reason}")
+
+
+class SiteError(Exception):
+    def __init__(self, errors: list[RunbookError]) -> None:
+        super().__init__("; ".join(str(error) for error in errors))
+        self.errors = errors
+
+
+def _read(path: Path) -> tuple[object, dict[Path_, int], RunbookError | None]:
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = yaml.safe_load(text)
+        lines = _line_map(yaml.compose(text, Loader=yaml.SafeLoader))
+    except OSError as exc:
+        return None, {}, RunbookError(path, None, f"cannot read file: {exc.strerror}")
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        return None, {}, RunbookError(path, mark.line + 1 if mark else None, f"invalid YAML: {exc}")
+    return data, lines, None
+
+
+def read_site_settings(path: Path) -> SiteSettings:
+    """site.yaml alone, for settings.py; raises SiteError."""
+    data, lines, error = _read(Path(path) / "site.yaml")
+    if error:
+        raise SiteError([error])
+    try:
+        return SiteSettings.model_validate(data)
+    except ValidationError as exc:
+        raise SiteError([_validation_error(Path(path) / "site.yaml", (), lines, exc)]) from None
+
+
+def read_site(path: Path) -> tuple[Site | None, list[RunbookError]]:
+    """The site in a directory, or None and every file's first error."""
+    path = Path(path)
+    models: dict[str, type[BaseModel]] = {
+        "site.yaml": SiteSettings,
+        "contacts.yaml": Contacts,
+        "maintenance.yaml": Maintenance,
+    }
+    parsed: dict[str, BaseModel] = {}
+    lines: dict[str, dict[Path_, int]] = {}
+    errors: list[RunbookError] = []
+    for file, model in models.items():
+        data, lines[file], error = _read(path / file)
+        if error is None:
+            try:
+                parsed[file] = model.model_validate(data)
+            except ValidationError as exc:
+                error = _validation_error(path / file, (), lines[file], exc)
+        if error:
+            errors.append(error)
+    if errors:
+        return None, errors
+    loaded = Site.model_validate(
+        {
+            "path": path,
+            "settings": parsed["site.yaml"],
+            "contacts": parsed["contacts.yaml"],
+            "maintenance": parsed["maintenance.yaml"],
+            "lines": lines,
+        }
+    )
+    return loaded, []
+
+
+def _validation_error(
+    path: Path, prefix: Path_, lines: dict[Path_, int], exc: ValidationError
+) -> RunbookError:
+    first = exc.errors()[0]
+    loc = (*prefix, *first["loc"])
+    return RunbookError(path, _line_for(lines, loc), f"{_dotted(loc) or 'file'}: {first['msg']}")
+
+
+def site(path: Path) -> Site:
+    """The site in a directory, read again only when one of its files changed."""
+    path = Path(path)
+    stamps = tuple(_mtime(path / file) for file in FILES)
+    return _cached(str(path), stamps)
+
+
+def _mtime(path: Path) -> float | None:
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return None
+
+
+@lru_cache(maxsize=4)
+def _cached(path: str, stamps: tuple[float | None, ...]) -> Site:
+    loaded, errors = read_site(Path(path))
+    if loaded is None:
+        raise SiteError(errors)
+    return loaded
+
+
+def site_problems(
+    site: Site, *, targets: Mapping[str, Target], scenarios: Collection[str]
+) -> list[RunbookError]:
+    """Every name the site's duties, alert route and levels use that points nowhere."""
+    problems: list[RunbookError] = []
+    maintenance = site.maintenance
+    for field in ("unrouted_alert_scenario", "failed_duty_scenario"):
+        slug = getattr(maintenance, field)
+        if slug and slug not in scenarios:
+            problems.append(site.error("maintenance.yaml", (field,), f"no scenario {slug!r}"))
+    for name, duty in maintenance.duties.items():
+        problems += _duty_problems(site, name, duty, targets, scenarios)
+    roles = {person.role for person in site.contacts.people}
+    for index, level in enumerate(site.contacts.levels):
+        for position, role in enumerate(level.contacts):
+            if role not in roles:
+                loc: Path_ = ("levels", index, "contacts", position)
+                problems.append(site.error("contacts.yaml", loc, f"no person with role {role!r}"))
+    return problems
+
+
+def _duty_problems(
+    site: Site,
+    name: str,
+    duty: Duty,
+    targets: Mapping[str, Target],
+    scenarios: Collection[str],
+) -> list[RunbookError]:
+    problems = []
+    where: Path_ = ("duties", name)
+    if duty.target is not None:
+        target = targets.get(duty.target)
+        kinds = CHECK_TARGET_KINDS.get(duty.check, ())
+        if target is None:
+            reason = f"no target {duty.target!r} in {site.targets_file.name}"
+            problems.append(site.error("maintenance.yaml", (*where, "target"), reason))
+        elif target.kind not in kinds:
+            reason = (
+                f"target {duty.target!r} is a {target.kind} target; "
+                f"a {duty.check} duty needs {' or '.join(kinds)}"
+            )
+            problems.append(site.error("maintenance.yaml", (*where, "target"), reason))
+    if duty.scenario is not None and duty.scenario not in scenarios:
+        reason = f"no scenario {duty.scenario!r}"
+        problems.append(site.error("maintenance.yaml", (*where, "scenario"), reason))
+    return problems
