@@ -24,6 +24,7 @@ $(VENV)/.installed: pyproject.toml
 
 run: install
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_site
 	$(BIN)/python manage.py sync_runbooks
 	$(BIN)/python manage.py ensure_admin
 	@echo "Incident Console on http://127.0.0.1:$(PORT)/"

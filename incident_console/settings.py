@@ -15,10 +15,23 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from incident_console.env import env_bool, env_float, env_int, env_list, env_networks, env_str
+from runbooks.site import SiteError, read_site_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+# The customer's setup is one directory, the site: its runbooks, targets, contacts, duties and
+# notification defaults (docs/runbooks.md#sites).  SITE is a name under runbooks/sites/ (where
+# `default` links to the site the console ships with) or an absolute path.
+SITE = env_str("SITE", "default")
+SITE_DIR = (BASE_DIR / "runbooks" / "sites" / SITE).resolve()
+if not SITE_DIR.is_dir():
+    raise ImproperlyConfigured(f"SITE={SITE}: no site directory {SITE_DIR}")
+try:
+    SITE_SETTINGS = read_site_settings(SITE_DIR)
+except SiteError as error:
+    raise ImproperlyConfigured(f"SITE={SITE}: {error}") from None
 
 DATABASE_URL = env_str("DATABASE_URL")
 REDIS_URL = env_str("REDIS_URL")
@@ -157,8 +170,8 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
-LANGUAGE_CODE = "en-us"
-TIME_ZONE = env_str("TIME_ZONE", "UTC")
+LANGUAGE_CODE = SITE_SETTINGS.language
+TIME_ZONE = env_str("TIME_ZONE", SITE_SETTINGS.time_zone)
 USE_I18N = True
 USE_TZ = True
 
@@ -264,13 +277,6 @@ if not RUN_HEARTBEAT_INTERVAL < RUN_FENCE_AFTER < RUN_LOST_AFTER:
         f"RUN_LOST_AFTER (they are {RUN_HEARTBEAT_INTERVAL:g}, {RUN_FENCE_AFTER:g} and "
         f"{RUN_LOST_AFTER:g} s)"
     )
-# The customer's setup is one directory, the site: its runbooks, targets, contacts, duties and
-# notification defaults (docs/runbooks.md#sites).  SITE is a name under runbooks/sites/ (where
-# `default` links to the site the console ships with) or an absolute path.
-SITE = env_str("SITE", "default")
-SITE_DIR = (BASE_DIR / "runbooks" / "sites" / SITE).resolve()
-if not SITE_DIR.is_dir():
-    raise ImproperlyConfigured(f"SITE={SITE}: no site directory {SITE_DIR}")
 TARGETS_FILE = env_str("TARGETS_FILE", str(SITE_DIR / "targets.yaml"))
 SSH_KNOWN_HOSTS = env_str("SSH_KNOWN_HOSTS", str(Path.home() / ".ssh" / "known_hosts"))
 DOCKER_BIN = env_str("DOCKER_BIN", "docker")
@@ -283,14 +289,14 @@ if IMPORTED_RUNBOOKS_DIR.is_dir():
 # Largest Markdown document the import page and `import_runbook` take (413 past it).
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 1024 * 1024, minimum=1024)
 
-# Notifications (seed: Slack #ringo-alerts-critical, Telegram DevOps group, oncall@ email).
+# Notifications; the channel and address default to the site's (site.yaml).
 CONSOLE_URL = env_str("CONSOLE_URL", "http://127.0.0.1:8000")
 SLACK_WEBHOOK_URL = env_str("SLACK_WEBHOOK_URL")
-SLACK_CHANNEL = env_str("SLACK_CHANNEL", "#ringo-alerts-critical")
+SLACK_CHANNEL = env_str("SLACK_CHANNEL", SITE_SETTINGS.notifications.slack_channel)
 TELEGRAM_BOT_TOKEN = env_str("TELEGRAM_BOT_TOKEN")
 TELEGRAM_CHAT_ID = env_str("TELEGRAM_CHAT_ID")
 TELEGRAM_API_URL = env_str("TELEGRAM_API_URL", "https://api.telegram.org")
-ONCALL_EMAIL = env_str("ONCALL_EMAIL", "oncall@ringo.example.com")
+ONCALL_EMAIL = env_str("ONCALL_EMAIL", SITE_SETTINGS.notifications.oncall_email)
 EMAIL_HOST = env_str("EMAIL_HOST")
 EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
@@ -307,10 +313,11 @@ ALERTMANAGER_TOKEN = env_str("ALERTMANAGER_TOKEN")
 ALERTMANAGER_URL = env_str("ALERTMANAGER_URL")
 
 # Scheduled maintenance.
-DR_DRILL_SCENARIO = env_str("DR_DRILL_SCENARIO", "database-down")
+# The scenario the monthly drill opens; unset, the one its duty names (maintenance.yaml).
+DR_DRILL_SCENARIO = env_str("DR_DRILL_SCENARIO")
 MAINTENANCE_OPENS_INCIDENTS = env_bool("MAINTENANCE_OPENS_INCIDENTS", True)
 
-# SLA of the seed runbook.
+# SLA targets.
 SLA_RTO_HOURS = env_float("SLA_RTO_HOURS", 4.0, minimum=0.01)
 SLA_RPO_HOURS = env_float("SLA_RPO_HOURS", 24.0, minimum=0.01)
 SLA_RPO_CRITICAL_HOURS = env_float("SLA_RPO_CRITICAL_HOURS", 1.0, minimum=0.01)

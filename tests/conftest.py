@@ -41,6 +41,15 @@ def _runbook_dirs(settings):
     settings.OUTPUT_FLUSH_INTERVAL = 0.05
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database with the site's contacts, levels and schedules, as after `make run`."""
+    from incident_console.site import site_load
+
+    with django_db_blocker.unblock():
+        site_load()
+
+
 @pytest.fixture
 def scenarios(db):
     report = scenarios_sync()

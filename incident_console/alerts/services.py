@@ -11,9 +11,9 @@ from incident_console.alerts.models import Alert
 from incident_console.incidents.models import Incident, Scenario, TimelineEntry
 from incident_console.incidents.services import incident_open, incident_transition
 from incident_console.incidents.timeline import timeline_add
+from incident_console.site import current_site
 
 log = logging.getLogger(__name__)
-GENERIC_SCENARIO = "unknown-alert"
 SEVERITY_LABELS = {
     "critical": "sev1",
     "page": "sev1",
@@ -121,7 +121,8 @@ def _scenario_for(alertname: str) -> Scenario:
     for scenario in Scenario.objects.filter(is_active=True):
         if alertname in scenario.alerts:
             return scenario
-    return Scenario.objects.get(slug=GENERIC_SCENARIO)
+    # The site names the scenario of an alert no runbook claims (maintenance.yaml).
+    return Scenario.objects.get(slug=current_site().maintenance.unrouted_alert_scenario)
 
 
 def _resolved(alert: Alert, data: dict, summary: dict) -> None:

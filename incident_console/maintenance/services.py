@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.utils import timezone
@@ -19,8 +21,10 @@ from incident_console.incidents.models import Incident
 from incident_console.incidents.sla import sla_report
 from incident_console.maintenance.models import MaintenanceRun
 from incident_console.notifications.services import notify
-from incident_console.runs.executors import build_executor
+from incident_console.runs.executors import build_executor, targets
 from incident_console.runs.models import StepRun
+from incident_console.site import current_site
+from runbooks.site import Duty
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +33,7 @@ log = logging.getLogger(__name__)
 class Check:
     title: str
     period: str
-    run: object  # (lines: list[str]) -> bool
+    run: Callable[[list[str]], bool]
     opens_incident: bool = False
 
 
@@ -47,12 +51,12 @@ def _run(executor, step: dict, lines: list[str]):
     return result
 
 
-def backups_check(lines: list[str]) -> bool:
-    """The newest full backup in S3 is younger than the RPO."""
+def backups_check(duty: Duty, lines: list[str]) -> bool:
+    """The newest full backup under the duty's prefix of its bucket is younger than the RPO."""
     result = _execute(
         "s3",
-        "backups-bucket",
-        {"action": "list", "args": {"prefix": "postgres/full/", "limit": 5}},
+        duty.target,
+        {"action": "list", "args": {"prefix": duty.prefix, "limit": 5}},
         lines,
     )
     newest = result.outputs.get("latest_modified")
@@ -68,12 +72,12 @@ def backups_check(lines: list[str]) -> bool:
     return hours <= settings.SLA_RPO_HOURS
 
 
-def retention_check(lines: list[str]) -> bool:
-    """The backups bucket has a lifecycle policy that expires old backups."""
-    return _execute("s3", "backups-bucket", {"action": "lifecycle"}, lines).status == "succeeded"
+def retention_check(duty: Duty, lines: list[str]) -> bool:
+    """The duty's bucket has a lifecycle policy that expires old backups."""
+    return _execute("s3", duty.target, {"action": "lifecycle"}, lines).status == "succeeded"
 
 
-def alerts_check(lines: list[str]) -> bool:
+def alerts_check(duty: Duty, lines: list[str]) -> bool:
     """No alert is firing without an incident, and Alertmanager answers its health check."""
     from incident_console.alerts.models import Alert
 
@@ -93,11 +97,13 @@ def alerts_check(lines: list[str]) -> bool:
     return healthy and not orphans.exists()
 
 
-def resources_check(lines: list[str]) -> bool:
-    """No filesystem of the worker's host is fuller than the runbook's 95%."""
-    result = _execute("shell", "local", {"argv": ["df", "-P"]}, lines)
-    full = [line for line in lines if _use_percent(line) > 95]
-    lines.extend(f"over 95%: {line}" for line in full)
+def resources_check(duty: Duty, lines: list[str]) -> bool:
+    """No filesystem of the duty's host (local or ssh) is fuller than its max_use_percent."""
+    kind = "ssh" if targets()[duty.target].kind == "ssh" else "shell"
+    result = _execute(kind, duty.target, {"argv": ["df", "-P"]}, lines)
+    limit = duty.max_use_percent
+    full = [line for line in lines if _use_percent(line) > limit]
+    lines.extend(f"over {limit}%: {line}" for line in full)
     return result.status == "succeeded" and not full
 
 
@@ -108,7 +114,7 @@ def _use_percent(df_line: str) -> int:
     return 0
 
 
-def sla_review(lines: list[str]) -> bool:
+def sla_review(duty: Duty, lines: list[str]) -> bool:
     """Last month's MTTR against its target and the incidents that broke the RTO."""
     since = timezone.now() - timedelta(days=31)
     report = sla_report(
@@ -125,12 +131,12 @@ def sla_review(lines: list[str]) -> bool:
     return mttr_ok and not report["rto_breaches"]
 
 
-def dr_drill(lines: list[str]) -> bool:
+def dr_drill(duty: Duty, lines: list[str]) -> bool:
     """Open a drill incident of the chosen scenario for the team to walk through."""
     from incident_console.incidents.services import incident_open
 
     incident = incident_open(
-        scenario_slug=settings.DR_DRILL_SCENARIO,
+        scenario_slug=settings.DR_DRILL_SCENARIO or duty.scenario,
         title=f"DR drill {timezone.now():%Y-%m}",
         severity="sev4",
         actor=maintenance_user(),
@@ -141,15 +147,15 @@ def dr_drill(lines: list[str]) -> bool:
     return True
 
 
-def test_restore(lines: list[str]) -> bool:
-    """Walk the test-restore procedure: latest backup into a scratch database, rows counted."""
+def test_restore(duty: Duty, lines: list[str]) -> bool:
+    """Walk the duty's restore procedure: latest backup into a scratch database, rows counted."""
     from incident_console.incidents.services import incident_open
     from incident_console.runs.execution import step_run_execute
     from incident_console.runs.services import step_run_start
 
     user = maintenance_user()
     incident = incident_open(
-        scenario_slug="test-restore",
+        scenario_slug=duty.scenario,
         title=f"Weekly test restore {timezone.now():%Y-%m-%d}",
         severity="sev4",
         actor=user,
@@ -173,17 +179,39 @@ def test_restore(lines: list[str]) -> bool:
     return True
 
 
-CHECKS = {
-    "backups": Check(
-        "Backups succeeded (newest backup younger than the RPO)", "daily", backups_check, True
-    ),
-    "alerts": Check("Alerts checked", "daily", alerts_check),
-    "resources": Check("Resource usage (disks under 95%)", "daily", resources_check),
-    "test_restore": Check("Test restore of the latest backup", "weekly", test_restore, True),
-    "retention": Check("Retention policy of the backups bucket", "weekly", retention_check),
-    "dr_drill": Check("Disaster recovery drill", "monthly", dr_drill),
-    "sla_review": Check("RTO/RPO metrics review", "monthly", sla_review),
+# Each kind of check a site's duty can name (maintenance.yaml), with its default title.
+CHECK_KINDS: dict[str, tuple[str, Callable[[Duty, list[str]], bool]]] = {
+    "backups": ("Backups succeeded (newest backup younger than the RPO)", backups_check),
+    "alerts": ("Alerts checked", alerts_check),
+    "resources": ("Resource usage (disks under {max_use_percent}%)", resources_check),
+    "test_restore": ("Test restore of the latest backup", test_restore),
+    "retention": ("Retention policy of the backups bucket", retention_check),
+    "dr_drill": ("Disaster recovery drill", dr_drill),
+    "sla_review": ("RTO/RPO metrics review", sla_review),
 }
+
+
+class SiteDuties(Mapping[str, Check]):
+    """The site's duties by name, read on each access: the site decides what runs."""
+
+    def __getitem__(self, task: str) -> Check:
+        duty = current_site().maintenance.duties[task]
+        title, run = CHECK_KINDS[duty.check]
+        return Check(
+            title=duty.title or title.format(max_use_percent=duty.max_use_percent),
+            period=duty.schedule.period if duty.schedule else "on demand",
+            run=partial(run, duty),
+            opens_incident=duty.opens_incident,
+        )
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(current_site().maintenance.duties)
+
+    def __len__(self) -> int:
+        return len(current_site().maintenance.duties)
+
+
+CHECKS = SiteDuties()
 
 
 def maintenance_user():
@@ -224,7 +252,7 @@ def _on_failure(check: Check, record: MaintenanceRun):
     incident = None
     if check.opens_incident and settings.MAINTENANCE_OPENS_INCIDENTS:
         incident = incident_open(
-            scenario_slug="unknown-alert",
+            scenario_slug=current_site().maintenance.failure_scenario,
             title=f"Maintenance failed: {check.title}",
             severity="sev2",
             actor=maintenance_user(),
