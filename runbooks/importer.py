@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import shlex
 import textwrap
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,13 +62,6 @@ DESTRUCTIVE = re.compile(
     r"|--vacuum|-delete\b|up\s+-d",
     re.IGNORECASE,
 )
-CONTACT_ALIASES = {
-    "devops lead": "Lead DevOps",
-    "lead devops": "Lead DevOps",
-    "tech lead": "Tech Lead",
-    "backend lead": "Backend Lead",
-    "backup devops": "Backup DevOps",
-}
 TRANSLIT = dict(
     zip(
         "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
@@ -148,13 +142,19 @@ def dump_yaml(data: dict[str, Any]) -> str:
     return yaml.dump(data, Dumper=SafeDumper, allow_unicode=True, sort_keys=False, width=100)
 
 
-def import_markdown(text: str) -> ImportResult:
+def import_markdown(text: str, *, contact_aliases: Mapping[str, str] | None = None) -> ImportResult:
+    """The runbooks of a Markdown document.
+
+    ``contact_aliases`` maps how the document may name a person ("devops lead", lowercase) to
+    the contact role an escalation rule notifies: the site's (contacts.yaml).  Without it no
+    escalation becomes a rule; its text is kept.
+    """
     if not text or not text.strip():
         raise ImportError_("the document is empty")
     if "\x00" in text:
         raise ImportError_("the document is not text")
     root = _sections(text)
-    importer = _Importer()
+    importer = _Importer(contact_aliases or {})
     importer.walk(root)
     if not importer.runbooks:
         raise ImportError_(
@@ -196,7 +196,8 @@ def _section_kind(title: str) -> str | None:
 
 
 class _Importer:
-    def __init__(self) -> None:
+    def __init__(self, contact_aliases: Mapping[str, str]) -> None:
+        self.contact_aliases = contact_aliases
         self.runbooks: list[dict[str, Any]] = []
         self.unmapped: list[str] = []
         self.slugs = _Unique()
@@ -219,7 +220,7 @@ class _Importer:
 
     def _scenario(self, section: Section) -> None:
         self.budget.spend("scenarios")
-        parts = _ScenarioParts.parse(section)
+        parts = _ScenarioParts.parse(section, self.contact_aliases)
         slug = self.slugs.take(slugify(section.title))
         steps = _Steps(self.budget).build(parts.actions)
         runbook: dict[str, Any] = {
@@ -287,7 +288,8 @@ class _Block:
 
 
 class _ScenarioParts:
-    def __init__(self) -> None:
+    def __init__(self, contact_aliases: Mapping[str, str]) -> None:
+        self.contact_aliases = contact_aliases
         self.symptoms: list[str] = []
         self.alerts: list[str] = []
         self.actions: list[_Block] = []
@@ -297,8 +299,8 @@ class _ScenarioParts:
         self.notes: list[str] = []
 
     @classmethod
-    def parse(cls, section: Section) -> _ScenarioParts:
-        parts = cls()
+    def parse(cls, section: Section, contact_aliases: Mapping[str, str]) -> _ScenarioParts:
+        parts = cls(contact_aliases)
         parts._lines(section.lines, default="actions")
         for child in section.children:
             kind = _section_kind(child.title) or "actions"
@@ -368,7 +370,7 @@ class _ScenarioParts:
                 self.alerts += re.findall(r"`([A-Za-z][A-Za-z0-9_]+)`", item)
         elif current == "escalation":
             self.escalation_text.append(item)
-            rule = _escalation_rule(item, len(self.rules) + 1)
+            rule = _escalation_rule(item, len(self.rules) + 1, self.contact_aliases)
             if rule:
                 self.rules.append(rule)
         elif current == "actions":
@@ -399,9 +401,12 @@ def _recovery(text: str) -> dict[str, Any] | None:
     return {"min_minutes": min(values), "max_minutes": max(values)}
 
 
-def _escalation_rule(text: str, index: int) -> dict[str, Any] | None:
+def _escalation_rule(
+    text: str, index: int, contact_aliases: Mapping[str, str]
+) -> dict[str, Any] | None:
     timing = ESCALATION_TIME.search(text)
-    contact = next((role for alias, role in CONTACT_ALIASES.items() if alias in text.lower()), None)
+    lowered = text.lower()
+    contact = next((role for alias, role in contact_aliases.items() if alias in lowered), None)
     if not timing or not contact:
         return None
     value = int(timing.group(1)) * (

@@ -11,6 +11,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+import yaml
 from django.core.checks import run_checks
 from django.core.management import call_command
 from django_celery_beat.models import PeriodicTask
@@ -196,3 +197,16 @@ def test_the_console_s_code_names_nothing_of_one_customer():
         if RINGO_NAMES.search(line)
     ]
     assert found == []
+
+
+@pytest.mark.parametrize(("name", "role"), [("ringo", "Tech Lead"), ("example", "On call")])
+def test_an_import_names_the_people_of_the_running_site(settings, tmp_path, name, role):
+    use_site(settings, SITES / name)
+    document = tmp_path / "doc.md"
+    document.write_text(
+        "# Queue stuck\n**Symptoms:**\n- x\n**Escalation:**\n"
+        f"- After 20 minutes call the {role.lower()}\n"
+    )
+    call_command("import_runbook", str(document), "--out", str(tmp_path), stdout=StringIO())
+    imported = yaml.safe_load((tmp_path / "queue-stuck.yaml").read_text())
+    assert imported["escalation_rules"][0]["notify"] == [role]

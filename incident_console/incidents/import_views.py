@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 from incident_console.accounts.roles import RESPOND
 from incident_console.errors import ServiceError
 from incident_console.incidents.import_services import runbook_import_plan, runbook_import_save
+from incident_console.site import current_site
 from runbooks.importer import ImportError_, ImportResult, import_markdown
 
 TEMPLATE = "incidents/runbook_import.html"
@@ -95,7 +96,7 @@ def _document(request) -> tuple[str, str, int]:
 
 
 def _import(text: str) -> tuple[ImportResult, dict[str, str]]:
-    result = import_markdown(text)
+    result = import_markdown(text, contact_aliases=current_site().contact_aliases())
     return result, result.yaml_files()
 
 

@@ -9,15 +9,18 @@ import pytest
 from runbooks.importer import ImportError_, _Unique, dump_yaml, import_markdown, split_commands
 from runbooks.loader import parse_runbook_text
 from runbooks.schema import Runbook
+from runbooks.site import site
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "markdown"
 # The customer's document as it was handed over (../shared/seed/runbooks.md), kept with the tests.
 SEED = FIXTURES / "ringo-runbooks.md"
+# How the customer's documents name their people: the Ringo site's contacts.yaml.
+ALIASES = site(ROOT / "runbooks" / "sites" / "ringo").contact_aliases()
 
 
 def runbooks_of(path: Path) -> dict[str, dict]:
-    result = import_markdown(path.read_text())
+    result = import_markdown(path.read_text(), contact_aliases=ALIASES)
     for runbook in result.runbooks:
         Runbook.model_validate(runbook)
     return {rb["title"]: rb for rb in result.runbooks}
@@ -221,7 +224,7 @@ def test_no_imported_script_has_a_placeholder_inside_single_quotes(path):
 
 @pytest.mark.parametrize("path", sorted(FIXTURES.glob("*.md")), ids=lambda p: p.name)
 def test_every_imported_runbook_loads(path, tmp_path):
-    for runbook in import_markdown(path.read_text()).runbooks:
+    for runbook in import_markdown(path.read_text(), contact_aliases=ALIASES).runbooks:
         _, error = parse_runbook_text(dump_yaml(runbook), tmp_path / "x.yaml")
         assert error is None
 
@@ -337,7 +340,8 @@ def test_a_heading_keeps_its_text_without_closing_hashes():
 
 def test_an_escalation_rule_still_reads_its_minutes():
     text = "# S\n**Symptoms:**\n- x\n**Escalation:**\n- After 20 minutes call the Tech Lead\n"
-    assert import_markdown(text).runbooks[0]["escalation_rules"][0]["after_minutes"] == 20
+    result = import_markdown(text, contact_aliases=ALIASES)
+    assert result.runbooks[0]["escalation_rules"][0]["after_minutes"] == 20
 
 
 @pytest.mark.parametrize(
@@ -362,3 +366,12 @@ def test_a_long_title_gives_a_slug_a_scenario_row_can_hold():
     title = "Payments are failing for every customer in every region " * 3
     result = import_markdown(f"# {title}\n```\nls\n```\n")
     assert result.runbooks[0]["slug"] == "payments-are-failing-for-every-customer-in-every-r"
+
+
+def test_without_the_site_s_aliases_an_escalation_stays_text():
+    text = "# S\n**Symptoms:**\n- x\n**Escalation:**\n- After 20 minutes call the Tech Lead\n"
+    runbook = import_markdown(text).runbooks[0]
+    assert (runbook.get("escalation_rules"), runbook["escalation"]) == (
+        None,
+        ["After 20 minutes call the Tech Lead"],
+    )

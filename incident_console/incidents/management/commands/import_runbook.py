@@ -3,6 +3,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from incident_console.site import current_site
 from runbooks.importer import ImportError_, import_markdown
 
 
@@ -32,7 +33,7 @@ class Command(BaseCommand):
         except (OSError, UnicodeDecodeError) as exc:
             raise CommandError(f"cannot read {file}: {exc}") from None
         try:
-            result = import_markdown(text)
+            result = import_markdown(text, contact_aliases=current_site().contact_aliases())
         except ImportError_ as exc:
             raise CommandError(f"{file}: {exc}") from None
         out = out or settings.SITE_DIR / "runbooks"
