@@ -225,7 +225,8 @@ def test_replacing_an_earlier_import_keeps_its_incidents_on_their_version(
 @pytest.fixture
 def duplicate_dir(tmp_path):
     """A directory whose file defines disk-full again, as a saved import once could."""
-    copy = yaml.safe_load((ROOT / "runbooks" / "sites" / "ringo" / "runbooks" / "disk-full.yaml").read_text())
+    shipped = ROOT / "runbooks" / "sites" / "ringo" / "runbooks" / "disk-full.yaml"
+    copy = yaml.safe_load(shipped.read_text())
     copy["title"] = "Imported disk full"
     (tmp_path / "disk-full.yaml").write_text(yaml.safe_dump(copy))
     return tmp_path
