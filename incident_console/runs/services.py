@@ -170,12 +170,13 @@ def step_run_approve(*, run: StepRun, actor, digest: str | None, dispatch: bool 
             "this is not the command you were shown: review it again", **rendered.preview()
         )
     with transaction.atomic():
-        approved = StepRun.objects.filter(
-            pk=run.pk,
-            status=StepRun.Status.AWAITING_APPROVAL,
-            incident__status__in=Incident.ACTIVE_STATUSES,
-        ).update(status=StepRun.Status.QUEUED, approved_by=actor)
-        if approved != 1:
+        if not StepRun.transition(
+            run.pk,
+            source=StepRun.Status.AWAITING_APPROVAL,
+            to=StepRun.Status.QUEUED,
+            match={"incident__status__in": Incident.ACTIVE_STATUSES},
+            approved_by=actor,
+        ):
             run.refresh_from_db()
             raise Conflict(f"the run is {run.status}, not awaiting approval")
         timeline_add(
@@ -186,10 +187,11 @@ def step_run_approve(*, run: StepRun, actor, digest: str | None, dispatch: bool 
             run=run,
             data={"digest": run.digest},
         )
+        run.refresh_from_db()
+        # Registered first so that pages hear "queued" before the worker's "running".
+        transaction.on_commit(lambda: broadcast_run_status(run))
         if dispatch:
             transaction.on_commit(lambda: enqueue_run(run.pk, run.task_id))
-    run.refresh_from_db()
-    broadcast_run_status(run)
     return run
 
 

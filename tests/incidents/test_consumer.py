@@ -17,6 +17,9 @@ from incident_console.runs.models import StepRun
 from incident_console.runs.services import step_run_start
 
 pytestmark = pytest.mark.django_db(transaction=True)
+# Generous: a push can take seconds on a loaded 2-core machine, and a message that comes
+# ends the wait at once.
+WAIT = 20
 
 
 def token_of(user) -> str:
@@ -35,12 +38,12 @@ async def connect(incident_id, user, origin=None):
 async def listening(incident, user):
     communicator, connected, code = await connect(incident.pk, user)
     assert (connected, code) == (True, None)
-    assert await communicator.receive_json_from(timeout=5) == {"type": "live", "live": True}
+    assert await communicator.receive_json_from(timeout=WAIT) == {"type": "live", "live": True}
     return communicator
 
 
 async def receive(communicator, count):
-    return [await communicator.receive_json_from(timeout=5) for _ in range(count)]
+    return [await communicator.receive_json_from(timeout=WAIT) for _ in range(count)]
 
 
 def entry_of(message):
@@ -174,9 +177,12 @@ async def test_a_participant_of_a_restricted_incident_is_let_in(incident, user, 
 async def test_restricting_the_incident_closes_an_outsiders_socket(incident, user, viewer):
     communicator = await listening(incident, viewer)
     await sync_to_async(incident_restrict)(incident=incident, restricted=True, actor=user)
-    timeline = await communicator.receive_json_from(timeout=5)
+    timeline = await communicator.receive_json_from(timeout=WAIT)
     assert (timeline["type"], timeline["entry"]["kind"]) == ("timeline", "updated")
-    assert await communicator.receive_output(timeout=5) == {"type": "websocket.close", "code": 4404}
+    assert await communicator.receive_output(timeout=WAIT) == {
+        "type": "websocket.close",
+        "code": 4404,
+    }
 
 
 async def test_an_unknown_incident_is_closed_with_4404(incident, user):
