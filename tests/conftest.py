@@ -25,14 +25,21 @@ SITE_RUNBOOKS = ROOT / "runbooks" / "sites" / "ringo" / "runbooks"
 SERVICE_MODE = not settings.EMBEDDED
 
 
+# Plain Python with no database or channel layer: the same in both modes, so run once.
+MODE_INDEPENDENT = [ROOT / "tests" / name for name in ("executors", "runbooks", "lint")]
+
+
 def pytest_collection_modifyitems(config, items):
     skip_service = pytest.mark.skip(reason="service mode only: set DATABASE_URL and REDIS_URL")
     skip_e2e = pytest.mark.skip(reason="browser tests run once, in the embedded pass")
+    skip_plain = pytest.mark.skip(reason="plain Python, the same in both modes: embedded pass")
     for item in items:
         if "service" in item.keywords and not SERVICE_MODE:
             item.add_marker(skip_service)
         if "e2e" in item.keywords and SERVICE_MODE:
             item.add_marker(skip_e2e)
+        if SERVICE_MODE and any(item.path.is_relative_to(d) for d in MODE_INDEPENDENT):
+            item.add_marker(skip_plain)
 
 
 @pytest.fixture(autouse=True)
