@@ -9,28 +9,20 @@ every (re)connect the page catches up from the timeline API.  Nothing here write
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from redis.exceptions import RedisError
 
+from incident_console.background.consumers import GroupConsumer
 from incident_console.incidents.selectors import incidents_visible_to
 from incident_console.runs.broadcast import incident_group
 from incident_console.runs.consumers import CLOSE_NOT_FOUND, CLOSE_UNAUTHENTICATED
 
 # A Redis restart forgets group memberships: join again this often (joining twice is harmless).
 REJOIN_INTERVAL = 5.0
-JOIN_TIMEOUT = 2.0
-
-log = logging.getLogger(__name__)
 
 
-class IncidentConsumer(AsyncJsonWebsocketConsumer):
-    group: str = ""
+class IncidentConsumer(GroupConsumer):
     gone: bool = False
-    keeper: asyncio.Task | None = None
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -46,35 +38,16 @@ class IncidentConsumer(AsyncJsonWebsocketConsumer):
         self.user = user
         self.group = incident_group(incident_id)
         await self.accept()
-        live = await self._join()
+        live = await self.join()
         await self.send_json({"type": "live", "live": live})
         self.keeper = asyncio.create_task(self._keep_joined(live))
-
-    async def disconnect(self, code: int) -> None:
-        if self.keeper is not None:
-            self.keeper.cancel()
-        if self.group:
-            with contextlib.suppress(OSError, TimeoutError, RedisError):
-                await asyncio.wait_for(
-                    self.channel_layer.group_discard(self.group, self.channel_name), JOIN_TIMEOUT
-                )
-
-    async def _join(self) -> bool:
-        try:
-            await asyncio.wait_for(
-                self.channel_layer.group_add(self.group, self.channel_name), JOIN_TIMEOUT
-            )
-        except (OSError, TimeoutError, RedisError) as error:
-            log.warning("%s: live updates paused, channel layer unreachable: %s", self.group, error)
-            return False
-        return True
 
     async def _keep_joined(self, live: bool) -> None:
         while True:
             await asyncio.sleep(REJOIN_INTERVAL)
             if not await self._still_visible():
                 return
-            joined = await self._join()
+            joined = await self.join()
             if joined != live:
                 live = joined
                 # Back from a pause: the page catches up from the timeline API.

@@ -134,18 +134,20 @@ STATUS_TIMESTAMPS = {
 }
 
 
+def incident_transition_role(to: str) -> str:
+    """The role a move to ``to`` needs: responders may acknowledge; every other move is the
+    commander's.  The page's buttons follow the same rule."""
+    return RESPOND if to == Incident.Status.ACKNOWLEDGED else COMMAND
+
+
 def incident_transition(
     *, incident: Incident, to: str, actor, note: str = "", system: bool = False
 ) -> Incident:
-    """Move an incident along its lifecycle; a move that makes no sense is refused.
-
-    Responders may acknowledge; every other change is the commander's.
-    """
+    """Move an incident along its lifecycle; a move that makes no sense is refused."""
     if to not in Incident.Status.values:
         raise InvalidInput(f"unknown status {to!r}", fields={"status": "unknown status"})
     if not system:
-        needed = RESPOND if to == Incident.Status.ACKNOWLEDGED else COMMAND
-        require(actor, needed, f"moving the incident to {to}")
+        require(actor, incident_transition_role(to), f"moving the incident to {to}")
     current = incident.status
     if to not in Incident.TRANSITIONS[current]:
         allowed = ", ".join(Incident.TRANSITIONS[current])

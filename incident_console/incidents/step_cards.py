@@ -12,6 +12,7 @@ from incident_console.accounts.roles import COMMAND, RESPOND, require
 from incident_console.errors import Forbidden
 from incident_console.incidents.models import Incident
 from incident_console.incidents.selectors import latest_run_of_step, latest_runs
+from incident_console.incidents.services import incident_transition_role
 from incident_console.runs.models import StepRun
 from incident_console.runs.rendering import step_params_suggested
 
@@ -25,15 +26,10 @@ def may(user, permission: str) -> bool:
     return True
 
 
-def transition_permission(to: str) -> str:
-    # incident_transition's rule: responders may acknowledge, every other move is a commander's.
-    return RESPOND if to == Incident.Status.ACKNOWLEDGED else COMMAND
-
-
 def transitions_for(incident: Incident, user) -> list[dict]:
     """The statuses the incident can move to next, each enabled only for a role that may."""
     return [
-        {"status": to, "allowed": may(user, transition_permission(to))}
+        {"status": to, "allowed": may(user, incident_transition_role(to))}
         for to in Incident.TRANSITIONS[incident.status]
     ]
 

@@ -8,13 +8,10 @@ any hole is filled from the database, so a client sees every chunk once, in orde
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from redis.exceptions import RedisError
 
+from incident_console.background.consumers import GroupConsumer
 from incident_console.incidents.selectors import runs_visible_to
 from incident_console.runs.broadcast import run_group
 from incident_console.runs.models import StepRun
@@ -27,18 +24,13 @@ CLOSE_BAD_REQUEST = 4400
 # Redis restart forgets group memberships); while they do not, the database is polled.
 LIVE_CHECK_INTERVAL = 5.0
 POLL_INTERVAL = 1.0
-JOIN_TIMEOUT = 2.0
-
-log = logging.getLogger(__name__)
 
 
-class RunOutputConsumer(AsyncJsonWebsocketConsumer):
+class RunOutputConsumer(GroupConsumer):
     run_id: int
     last_seq: int = 0
-    group: str = ""
     live: bool = False
     finished: bool = False
-    keeper: asyncio.Task | None = None
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -59,7 +51,7 @@ class RunOutputConsumer(AsyncJsonWebsocketConsumer):
         self.group = run_group(self.run_id)
         self.user = user
         self.sending = asyncio.Lock()
-        self.live = await self._join()
+        self.live = await self.join()
         await self.accept()
         if not self.live:
             await self.send_json({"type": "live", "live": False})
@@ -71,33 +63,12 @@ class RunOutputConsumer(AsyncJsonWebsocketConsumer):
         else:
             self.keeper = asyncio.create_task(self._keep_up())
 
-    async def disconnect(self, code: int) -> None:
-        if self.keeper is not None:
-            self.keeper.cancel()
-        if self.group:
-            with contextlib.suppress(OSError, TimeoutError, RedisError):
-                await asyncio.wait_for(
-                    self.channel_layer.group_discard(self.group, self.channel_name), JOIN_TIMEOUT
-                )
-
-    async def _join(self) -> bool:
-        try:
-            await asyncio.wait_for(
-                self.channel_layer.group_add(self.group, self.channel_name), JOIN_TIMEOUT
-            )
-        except (OSError, TimeoutError, RedisError) as error:
-            log.warning(
-                "run %s: live updates paused, channel layer unreachable: %s", self.run_id, error
-            )
-            return False
-        return True
-
     async def _keep_up(self) -> None:
         """The socket is only a hint: re-join the group and catch up from the database until
         the run ends, so a lost push or a Redis restart costs a delay, never a line."""
         while not self.finished:
             await asyncio.sleep(LIVE_CHECK_INTERVAL if self.live else POLL_INTERVAL)
-            joined = await self._join()
+            joined = await self.join()
             if joined != self.live:
                 self.live = joined
                 await self.send_json({"type": "live", "live": joined})
