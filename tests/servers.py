@@ -10,6 +10,8 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -348,3 +350,48 @@ def busybox_image(name: str, directory: Path, files: dict[str, str] | None = Non
     subprocess.run(load, stdin=tar.stdout, check=True, capture_output=True)
     tar.wait()
     return name
+
+
+CONSOLE_ROOT = Path(__file__).resolve().parent.parent
+
+
+def manage(env: dict, *args: str) -> str:
+    """Run a manage.py command as a separate process; its standard output."""
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=CONSOLE_ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+
+def start_console(env: dict, log_path: Path, timeout: float = 30) -> tuple[subprocess.Popen, str]:
+    """A uvicorn process serving the console with ``env``, in its own process group; returns
+    it and its base URL once /api/health/ answers (any status: a failing check is the
+    caller's business).  ``process.log`` is its open log file."""
+    port = free_port()
+    log = open(log_path, "w")  # noqa: SIM115 - closed by the caller with the process
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "incident_console.asgi:application"]
+        + ["--host", "127.0.0.1", "--port", str(port)],
+        cwd=CONSOLE_ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    process.log = log
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/api/health/", timeout=2)
+            return process, url
+        except urllib.error.HTTPError:
+            return process, url
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the console did not start; see {log_path}") from None
+            time.sleep(0.2)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -22,7 +21,7 @@ from celery import Celery
 from django.conf import settings
 
 from tests.conftest import ROOT, TEST_RUNBOOKS, celery_process, stop_process
-from tests.servers import PostgresServer, RedisServer, free_port, postgres_bin
+from tests.servers import PostgresServer, RedisServer, postgres_bin, start_console
 
 
 def session_database_url() -> str:
@@ -97,31 +96,11 @@ class ConsoleProcesses:
 
     def web(self, name: str = "web") -> str:
         """A uvicorn process serving the console; returns its base URL."""
-        port = free_port()
-        log = open(ROOT / "var" / f"uvicorn-{name}.log", "w")  # noqa: SIM115 - stop_process
-        process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "incident_console.asgi:application"]
-            + ["--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT,
-            env={**os.environ, **self.env()},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+        process, url = start_console(
+            {**os.environ, **self.env()}, ROOT / "var" / f"uvicorn-{name}.log"
         )
-        process.log = log
         self.started.append(process)
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/api/health/", timeout=2)
-                return url
-            except urllib.error.HTTPError:
-                return url  # it answers; a check failing is the drill's business
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"uvicorn did not start; see {log.name}") from None
-                time.sleep(0.2)
+        return url
 
     def stop_all(self) -> None:
         self.control_app.close()

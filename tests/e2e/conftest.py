@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.servers import free_port
+from tests.servers import manage, start_console
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -27,17 +23,6 @@ CHROMIUM_ARGS = [
     "--disable-extensions",
 ]
 PASSWORD = "e2e-password-123"
-
-
-def manage(env: dict, *args: str) -> str:
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
 
 
 @pytest.fixture(scope="session")
@@ -68,39 +53,12 @@ def console(tmp_path_factory):
         f"g().objects.create_superuser('oncall', '', '{PASSWORD}')"
     )
     manage(env, "shell", "-c", code)
-    port = free_port()
-    log = open(var / "server.log", "w")  # noqa: SIM115 - closed at teardown
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "incident_console.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/api/health/", timeout=1)
-            break
-        except OSError:
-            if time.monotonic() > deadline or server.poll() is not None:
-                raise RuntimeError(f"console did not start; see {log.name}") from None
-            time.sleep(0.2)
+    server, url = start_console(env, var / "server.log")
     token = manage(env, "createapitoken", "fuzzer", "--role", "commander").strip()
     yield {"url": url, "env": env, "token": token}
     server.terminate()
     server.wait(timeout=10)
-    log.close()
+    server.log.close()
 
 
 @pytest.fixture(scope="session")

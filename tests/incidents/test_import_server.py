@@ -4,8 +4,6 @@ being previewed never holds up anyone else's requests."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -13,21 +11,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.servers import free_port
+from tests.servers import manage, start_console
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "import-password-123"
-
-
-def manage(env: dict, *args: str) -> str:
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
 
 
 @pytest.fixture(scope="module")
@@ -48,35 +35,13 @@ def console(tmp_path_factory):
         "from incident_console.accounts.roles import role_assign; "
         f"role_assign(g().objects.create_user('rita', password='{PASSWORD}'), 'responder')",
     )
-    port = free_port()
-    with open(var / "server.log", "w") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "incident_console.asgi:application"]
-            + ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            _wait_until_up(url, server)
-            yield url
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
-
-
-def _wait_until_up(url: str, server: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            requests.get(f"{url}/api/health/", timeout=1)
-            return
-        except requests.ConnectionError:
-            if time.monotonic() > deadline or server.poll() is not None:
-                raise RuntimeError("the console did not start") from None
-            time.sleep(0.2)
+    server, url = start_console(env, var / "server.log")
+    try:
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        server.log.close()
 
 
 def logged_in(url: str) -> requests.Session:

@@ -13,7 +13,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from django.conf import settings
 
 from tests.conftest import celery_process, stop_process, wait_for_worker
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
-from tests.servers import free_port, wait_for_port
+from tests.servers import start_console
 
 pytestmark = [pytest.mark.service, pytest.mark.drill, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,20 +82,8 @@ def service_env() -> dict:
 
 
 def start_web(log_path: Path) -> tuple[subprocess.Popen, int]:
-    port = free_port()
-    log = open(log_path, "w")  # noqa: SIM115 - closed with the process
-    command = [sys.executable, "-m", "uvicorn", "incident_console.asgi:application"]
-    process = subprocess.Popen(
-        [*command, "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT,
-        env=service_env(),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    process.log = log
-    wait_for_port(port, process, timeout=30)
-    return process, port
+    process, url = start_console(service_env(), log_path)
+    return process, int(url.rsplit(":", 1)[1])
 
 
 @pytest.fixture
