@@ -31,7 +31,10 @@ run: install
 	INCIDENT_CONSOLE_SERVER=1 $(BIN)/uvicorn incident_console.asgi:application --host 127.0.0.1 --port $(PORT) \
 		--forwarded-allow-ips='$(TRUSTED_PROXIES)'
 
-test: test-embedded test-service
+# The two passes share nothing (SQLite vs PostgreSQL, free ports, private servers) and spend
+# much of their time waiting on processes, so they run side by side on the two cores.
+test: install
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-embedded test-service
 
 test-embedded: install
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest
