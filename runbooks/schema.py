@@ -118,6 +118,13 @@ class Step(_Strict):
     idle_timeout: Annotated[int | None, Field(gt=0)] = None
     on_output_limit: Literal["kill", "continue"] = "kill"
     on_failure: str | None = None
+    needs: list[Annotated[str, Field(pattern=SLUG)]] = Field(
+        default_factory=list, description="earlier steps that must have succeeded first"
+    )
+    one_of: Annotated[str | None, Field(pattern=SLUG)] = Field(
+        default=None, description="steps sharing this name are alternatives: one of them is done"
+    )
+    option: str = Field(default="", description="how this alternative differs, e.g. 'with compose'")
 
     # A placeholder must stand where its value can only ever be data: these raise a ValueError
     # saying which placeholder, where and why (executors/shellwords.py, executors/sqltext.py).
@@ -158,6 +165,8 @@ class Step(_Strict):
             raise ValueError(f"a {self.executor} step needs an action")
         if self.executor == "manual" and self.target != "local":
             raise ValueError("a manual step has no target")
+        if self.option and not self.one_of:
+            raise ValueError("option names one way of a one_of group; this step has no one_of")
         self._placeholders_are_declared()
         return self
 
@@ -253,6 +262,11 @@ class Runbook(_Strict):
         for step in self.steps:
             if step.on_failure and step.on_failure not in known:
                 raise ValueError(f"step {step.id}: on_failure names unknown step {step.on_failure}")
+            for needed in step.needs:
+                if needed not in earlier:
+                    raise ValueError(
+                        f"step {step.id}: needs {needed}, which is not an earlier step"
+                    )
             for param in step.params:
                 if param.from_ and param.from_.step not in earlier:
                     raise ValueError(
@@ -260,7 +274,20 @@ class Runbook(_Strict):
                         "which is not an earlier step"
                     )
             earlier.add(step.id)
+        self._one_of_groups_have_two_ways()
         return self
+
+    def _one_of_groups_have_two_ways(self) -> None:
+        sizes = Counter(step.one_of for step in self.steps if step.one_of)
+        lonely = sorted(group for group, size in sizes.items() if size < 2)
+        if lonely:
+            raise ValueError(
+                f"one_of group {', '.join(lonely)} has a single step: nothing to choose"
+            )
+
+    def ways(self, group: str) -> list[Step]:
+        """The alternative steps of a one_of group, in runbook order."""
+        return [step for step in self.steps if step.one_of == group]
 
     def step(self, step_id: str) -> Step | None:
         return next((step for step in self.steps if step.id == step_id), None)
