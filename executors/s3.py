@@ -199,12 +199,14 @@ class S3Executor:
         outputs: dict[str, Any] = {"versions": len(entries)}
         if restorable:
             outputs["previous_version_id"] = restorable[0]["VersionId"]
+            outputs["key"] = restorable[0]["Key"]
         latest_marker = [m for m, kind in entries if kind == "delete marker" and m.get("IsLatest")]
         if latest_marker:
             emit("stdout", "the current version is a delete marker: the object was deleted\n")
             versions = [v for v, kind in entries if kind == "version"]
             if versions:
                 outputs["previous_version_id"] = versions[0]["VersionId"]
+                outputs["key"] = versions[0]["Key"]
         return Result("succeeded", 0, outputs=outputs)
 
     def _get_version(self, s3: S3Client, spec: Spec, emit: Emit) -> Result:

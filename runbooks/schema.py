@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
@@ -284,6 +285,23 @@ class Runbook(_Strict):
             raise ValueError(
                 f"one_of group {', '.join(lonely)} has a single step: nothing to choose"
             )
+
+    def steps_taking(self, ways: Mapping[str, str] | None = None) -> list[Step]:
+        """The steps to run, in order, taking of each one_of group the way named in ``ways``
+        (group → step id), else its first; a step that needs a step left out is left out too."""
+        ways = ways or {}
+        for group, step_id in ways.items():
+            if step_id not in {step.id for step in self.ways(group)}:
+                raise ValueError(f"{step_id} is not a way of one_of group {group} of {self.slug}")
+        taken: list[Step] = []
+        left_out: set[str] = set()
+        for step in self.steps:
+            chosen = ways.get(step.one_of, self.ways(step.one_of)[0].id) if step.one_of else step.id
+            if chosen != step.id or left_out.intersection(step.needs):
+                left_out.add(step.id)
+            else:
+                taken.append(step)
+        return taken
 
     def ways(self, group: str) -> list[Step]:
         """The alternative steps of a one_of group, in runbook order."""

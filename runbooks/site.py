@@ -113,6 +113,8 @@ class Duty(_Strict):
     target: str | None = None
     prefix: str | None = None
     scenario: str | None = None
+    # Which way of each one_of group of the scenario the duty takes (group → step id).
+    ways: dict[str, str] = Field(default_factory=dict)
     opens_incident: bool = False
     max_use_percent: Annotated[int, Field(ge=1, le=100)] = 95
 

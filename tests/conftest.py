@@ -116,6 +116,36 @@ def api_client(user, make_api_client):
     return make_api_client(user)
 
 
+def lines_naming(path: Path, text: str) -> list[int]:
+    """The numbers of the lines of a file that contain ``text``."""
+    lines = path.read_text().splitlines()
+    return [number for number, line in enumerate(lines, start=1) if text in line]
+
+
+def backup_downloaded(incident, file: str = "/tmp/backup.sql.gz"):
+    """Record that the incident's download-backup step succeeded, as the restore needs."""
+    from django.utils import timezone
+
+    from incident_console.runs.models import StepRun
+
+    return StepRun.objects.create(
+        incident=incident,
+        step_id="download-backup",
+        step_title="Download the backup onto the console's worker",
+        executor="s3",
+        target="backups-bucket",
+        runbook_version=incident.scenario.version,
+        params={"file": file},
+        command={},
+        command_display=f"download to {file}",
+        timeout=60,
+        status=StepRun.Status.SUCCEEDED,
+        exit_code=0,
+        finished_at=timezone.now(),
+        outputs={"file": file},
+    )
+
+
 @pytest.fixture
 def make_incident(scenarios, user):
     def make(scenario: str = "test-drill", **fields):

@@ -70,8 +70,10 @@ def start_sshd(directory: Path) -> SSHServer:
         f"AuthorizedKeysFile {authorized}\nPidFile {directory / 'sshd.pid'}\n"
         "PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\n"
         "StrictModes no\nPermitRootLogin prohibit-password\n"
-        # Commands run over SSH find the test's stand-ins (systemctl, docker, …) first.
-        f"SetEnv PATH={bin_dir}:/usr/local/bin:/usr/bin:/bin\n"
+        # Commands run over SSH find the test's stand-ins (systemctl, docker, aws, …) first; HOME
+        # is a folder of the test's: bash started by sshd reads ~/.bashrc, which may put a
+        # developer's own programs (a pyenv shim of aws) first on PATH.
+        f"SetEnv PATH={bin_dir}:/usr/local/bin:/usr/bin:/bin HOME={directory}\n"
     )
     Path("/run/sshd").mkdir(exist_ok=True)
     process = subprocess.Popen(

@@ -9,6 +9,7 @@ from django.core.management import call_command
 from incident_console.accounts.roles import role_of
 from incident_console.incidents.models import Incident, TimelineEntry, TimelineIsAppendOnly
 from incident_console.runs.models import StepRun
+from tests.conftest import backup_downloaded
 
 pytestmark = pytest.mark.django_db
 
@@ -90,7 +91,9 @@ def test_the_preview_renders_the_exact_command_and_creates_nothing(api_client, i
 
 @pytest.fixture
 def restore_incident(make_incident):
-    return make_incident("database-down")
+    incident = make_incident("database-down")
+    backup_downloaded(incident)
+    return incident
 
 
 def preview(client, incident, step_id, params=None):

@@ -20,6 +20,7 @@ from incident_console.alerts.services import alertmanager_intake
 from incident_console.incidents.models import Contact, EscalationLevel, Incident
 from incident_console.incidents.services import scenarios_sync
 from incident_console.maintenance.services import CHECKS
+from tests.conftest import lines_naming
 
 ROOT = Path(__file__).resolve().parent.parent
 SITES = ROOT / "runbooks" / "sites"
@@ -56,15 +57,16 @@ def test_the_shipped_site_passes_its_checks():
 def test_renaming_the_bucket_target_fails_the_check_naming_file_and_field(copy):
     text = (copy / "targets.yaml").read_text()
     (copy / "targets.yaml").write_text(text.replace("  backups-bucket:", "  backup-store:"))
+    backups, retention = lines_naming(copy / "maintenance.yaml", "target: backups-bucket")
     assert site_messages() == [
         (
             "site.E002",
-            f"{copy}/maintenance.yaml:12: duties.backups.target: "
+            f"{copy}/maintenance.yaml:{backups}: duties.backups.target: "
             "no target 'backups-bucket' in targets.yaml",
         ),
         (
             "site.E002",
-            f"{copy}/maintenance.yaml:35: duties.retention.target: "
+            f"{copy}/maintenance.yaml:{retention}: duties.retention.target: "
             "no target 'backups-bucket' in targets.yaml",
         ),
     ]

@@ -163,7 +163,7 @@ def test_restore(duty: Duty, lines: list[str]) -> bool:
         is_drill=True,
     )
     lines.append(f"incident #{incident.pk}")
-    for step in incident.scenario.runbook.steps:
+    for step in incident.scenario.runbook.steps_taking(duty.ways):
         run = step_run_start(
             incident=incident,
             step_id=step.id,

@@ -19,7 +19,9 @@ from runbooks.schema import Step
 
 
 def step_params_suggested(incident: Incident, step: Step) -> dict[str, Any]:
-    """Values for parameters that come from an earlier step's outputs, when that step has run."""
+    """Values for parameters that come from an earlier step, when that step has succeeded: its
+    output of that name, or else the parameter of that name it ran with (an SSH download says
+    where it saved the file only through its own parameters)."""
     suggested = {}
     for parameter in step.params:
         source = parameter.from_
@@ -32,8 +34,12 @@ def step_params_suggested(incident: Incident, step: Step) -> dict[str, Any]:
             .order_by("-finished_at", "-pk")
             .first()
         )
-        if run is not None and run.outputs.get(source.output) not in (None, ""):
-            suggested[parameter.name] = run.outputs[source.output]
+        if run is None:
+            continue
+        for found in (run.outputs.get(source.output), run.params.get(source.output)):
+            if found not in (None, ""):
+                suggested[parameter.name] = found
+                break
     return suggested
 
 

@@ -21,7 +21,7 @@ def test_scenarios_list_their_steps_with_executor_and_destructive_flag(api_clien
     first = disk["steps"][0]
     assert {k: first[k] for k in ("id", "executor", "destructive")} == {
         "id": "check-disk-usage",
-        "executor": "shell",
+        "executor": "ssh",
         "destructive": False,
     }
     assert {s["id"] for s in disk["steps"] if s["destructive"]} >= {

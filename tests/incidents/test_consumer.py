@@ -15,6 +15,7 @@ from incident_console.incidents.services import (
 from incident_console.runs.broadcast import broadcast_run_status
 from incident_console.runs.models import StepRun
 from incident_console.runs.services import step_run_start
+from tests.conftest import backup_downloaded
 
 pytestmark = pytest.mark.django_db(transaction=True)
 # Generous: a push can take seconds on a loaded 2-core machine, and a message that comes
@@ -126,6 +127,7 @@ def approve(client, run_id):
 
 async def test_an_approval_request_reaches_the_page(make_incident, user, make_api_client):
     incident = await sync_to_async(make_incident)("database-down")
+    await sync_to_async(backup_downloaded)(incident)
     communicator = await listening(incident, user)
     run_id = await sync_to_async(request_restore)(
         await sync_to_async(make_api_client)(user), incident
@@ -143,6 +145,7 @@ async def test_an_approval_request_reaches_the_page(make_incident, user, make_ap
 
 async def test_an_approval_reaches_the_page(make_incident, user, second_commander, make_api_client):
     incident = await sync_to_async(make_incident)("database-down")
+    await sync_to_async(backup_downloaded)(incident)
     run_id = await sync_to_async(request_restore)(
         await sync_to_async(make_api_client)(user), incident
     )

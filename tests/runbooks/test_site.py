@@ -7,6 +7,7 @@ import pytest
 
 from runbooks.site import read_site, site, site_problems
 from runbooks.targets import load_targets
+from tests.conftest import lines_naming
 
 ROOT = Path(__file__).resolve().parents[2]
 SITES = ROOT / "runbooks" / "sites"
@@ -53,10 +54,11 @@ def test_the_ringo_duties_name_their_bucket_prefix_and_scenarios():
 
 def test_renaming_the_bucket_target_reports_each_duty_that_names_it(copy):
     replace(copy / "targets.yaml", "  backups-bucket:", "  backup-store:")
+    backups, retention = lines_naming(copy / "maintenance.yaml", "target: backups-bucket")
     assert problems(copy) == [
-        f"{copy}/maintenance.yaml:12: duties.backups.target: "
+        f"{copy}/maintenance.yaml:{backups}: duties.backups.target: "
         "no target 'backups-bucket' in targets.yaml",
-        f"{copy}/maintenance.yaml:35: duties.retention.target: "
+        f"{copy}/maintenance.yaml:{retention}: duties.retention.target: "
         "no target 'backups-bucket' in targets.yaml",
     ]
 

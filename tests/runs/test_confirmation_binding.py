@@ -7,6 +7,7 @@ import yaml
 from django.conf import settings
 
 from incident_console.runs.models import StepRun
+from tests.conftest import backup_downloaded
 
 pytestmark = pytest.mark.django_db
 
@@ -84,6 +85,7 @@ def test_a_confirmation_is_refused_when_the_target_moved_to_another_host(
     api_client, make_incident, moved_targets
 ):
     incident = make_incident("database-down")
+    download = backup_downloaded(incident)
     seen = preview(api_client, incident, "restore-backup")
     moved_targets("prod-db", "db-replacement.internal")
     response = run(
@@ -91,7 +93,7 @@ def test_a_confirmation_is_refused_when_the_target_moved_to_another_host(
     )
     assert response.status_code == 409
     assert response.json()["host"]["host"] == "db-replacement.internal"
-    assert not StepRun.objects.exists()
+    assert list(StepRun.objects.all()) == [download], "no restore run was created"
 
 
 def test_a_safe_step_sent_with_a_stale_digest_is_refused(api_client, incident):
@@ -108,6 +110,7 @@ def test_a_safe_step_without_a_digest_still_runs_with_one_click(api_client, inci
 @pytest.fixture
 def awaiting_restore(api_client, make_incident):
     incident = make_incident("database-down")
+    backup_downloaded(incident)
     seen = preview(api_client, incident, "restore-backup")
     response = run(
         api_client, incident, "restore-backup", {}, confirm="prod-db", digest=seen["digest"]

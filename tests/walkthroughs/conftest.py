@@ -43,6 +43,7 @@ class World:
     backups: object
     media: object
     http_url: str
+    dump: bytes  # the gzipped pg_dump every backup in the bucket holds
 
     def called(self) -> list[str]:
         return self.calls.read_text().splitlines() if self.calls.exists() else []
@@ -147,7 +148,8 @@ def world(
         check=True,
         capture_output=True,
     ).stdout
-    backups, media, s3 = _buckets(moto_endpoint, gzip.compress(dump), suffix)
+    dump = gzip.compress(dump)
+    backups, media, s3 = _buckets(moto_endpoint, dump, suffix)
     calls = tmp_path / "calls.log"
     remote_calls = tmp_path / "remote-calls.log"
     _stand_ins(tmp_path / "bin", calls)
@@ -175,7 +177,6 @@ def world(
             "user": "postgres",
             "backups": "backups-bucket",
         },
-        "api": {"kind": "http", "base_url": api_server},
         "api-lb": {"kind": "http", "base_url": api_server},
         "backups-bucket": {
             "kind": "s3",
@@ -189,7 +190,6 @@ def world(
             "endpoint_url": moto_endpoint,
             "credentials": s3_credentials,
         },
-        "compose-local": {"kind": "docker"},
         "compose-prod": {"kind": "docker", "via": "prod-host", "compose_dir": "/opt/ringo"},
     }
     targets_file = tmp_path / "targets.yaml"
@@ -201,40 +201,44 @@ def world(
     monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:{os.environ['PATH']}")
     if remote_calls.exists():
         remote_calls.unlink()
-    yield World(database, calls, remote_calls, tmp_path, backups, media, api_server)
+    yield World(database, calls, remote_calls, tmp_path, backups, media, api_server, dump)
     _drop_database(database)
     for name in (f"{database}_restore_test",):
         _drop_database(name)
 
 
-def walk(incident, user, params: dict[str, dict] | None = None) -> dict[str, object]:
-    """Run every step of the incident's scenario in order, as its commander would: typing the
-    target's name for destructive steps, and with a second commander approving where needed."""
+def walk(
+    incident, user, params: dict[str, dict] | None = None, ways: dict[str, str] | None = None
+) -> dict[str, object]:
+    """Run the incident's scenario in order, as its commander would: typing the target's name
+    for destructive steps, and with a second commander approving where needed.  Of each one_of
+    group only one way runs — the step named in ``ways``, else the first — and steps that need
+    a way not taken are not needed."""
     params = params or {}
-    runs = {}
-    for step in incident.scenario.runbook.steps:
-        if step.executor == "manual":
-            runs[step.id] = services.manual_step_complete(
-                incident=incident, step_id=step.id, actor=user, outcome="done", note="done"
-            )
-            continue
-        values = params.get(step.id, {})
-        preview = services.step_run_preview(incident=incident, step_id=step.id, params=values)
-        run = services.step_run_start(
-            incident=incident,
-            step_id=step.id,
-            actor=user,
-            params=values,
-            confirm=step.target if step.destructive else None,
-            digest=preview.digest,
-            dispatch=False,
+    steps = incident.scenario.runbook.steps_taking(ways)
+    return {step.id: _walk_step(incident, user, step, params.get(step.id, {})) for step in steps}
+
+
+def _walk_step(incident, user, step, values: dict):
+    if step.executor == "manual":
+        return services.manual_step_complete(
+            incident=incident, step_id=step.id, actor=user, outcome="done", note="done"
         )
-        if run.status == "awaiting_approval":
-            run = services.step_run_approve(
-                run=run, actor=second_commander(), digest=preview.digest, dispatch=False
-            )
-        runs[step.id] = execution.step_run_execute(run_id=run.pk, task_id=run.task_id)
-    return runs
+    preview = services.step_run_preview(incident=incident, step_id=step.id, params=values)
+    run = services.step_run_start(
+        incident=incident,
+        step_id=step.id,
+        actor=user,
+        params=values,
+        confirm=step.target if step.destructive else None,
+        digest=preview.digest,
+        dispatch=False,
+    )
+    if run.status == "awaiting_approval":
+        run = services.step_run_approve(
+            run=run, actor=second_commander(), digest=preview.digest, dispatch=False
+        )
+    return execution.step_run_execute(run_id=run.pk, task_id=run.task_id)
 
 
 def run_one(incident, user, step_id: str, **params):

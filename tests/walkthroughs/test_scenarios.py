@@ -23,6 +23,10 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+BUILT_IN_RESTORE = {"download": "download-backup", "restore": "restore-backup"}
+COMPOSE = "docker compose --project-directory /opt/ringo"
+
+
 def drop_orders(database: str) -> None:
     with psycopg.connect(**{**ADMIN, "dbname": database}, autocommit=True) as conn:
         conn.execute("DROP TABLE orders")
@@ -43,9 +47,11 @@ def test_database_down_walks_from_checks_to_a_verified_restore(world, make_incid
         incident,
         user,
         {
+            "check-api-health": {"health_url": f"{world.http_url}/api/health/"},
             "download-backup": {"file": str(world.tmp / "backup.sql.gz")},
             "restore-backup": {"database": world.database},
         },
+        ways=BUILT_IN_RESTORE,
     )
     assert_all_succeeded(runs)
     assert_timeline_complete(incident, runs)
@@ -56,14 +62,59 @@ def test_database_down_walks_from_checks_to_a_verified_restore(world, make_incid
     assert world.rows("orders") == 120
     assert "restored: 1 tables, 120 rows" in output(runs["restore-backup"])
     assert "SELECT 1 → 1" in output(runs["check-db-connection"])
-    assert "HTTP 200 OK" in output(runs["check-api-health"])
-    assert world.called() == [
+    assert '{"status": "ok"}' in output(runs["check-api-health"])
+    assert world.called() == [], "nothing runs on the console's own worker"
+    assert world.remote_called() == [
         "docker logs --tail 200 postgres-backup",
         "docker logs --tail 1000 django-api",
-        "docker compose restart db",
+        f"{COMPOSE} restart db",
     ]
-    assert world.remote_called() == ["systemctl restart postgresql"]
     assert output(runs["logs-api-database"]) == ""
+    assert {"restart-db-prod", "download-to-host", "restore-with-script"}.isdisjoint(runs)
+
+
+def test_database_down_restores_with_the_teams_script_on_the_production_host(
+    world, make_incident, user
+):
+    backup = world.tmp / "host-backup.sql.gz"
+    backup.write_bytes(world.dump)
+    drop_orders(world.database)
+    repo = team_script(world, "backup", "restore-postgres.sh", RESTORE_SCRIPT)
+    incident = make_incident("database-down")
+    runs = walk(
+        incident,
+        user,
+        {
+            "check-api-health": {"health_url": f"{world.http_url}/api/health/"},
+            "download-to-host": {"file": str(backup)},
+            "restore-with-script": {"repo_dir": str(repo), "database": world.database},
+        },
+        ways={"restart-db": "restart-db-prod"},
+    )
+    assert_all_succeeded(runs)
+    key = runs["list-backups"].outputs["latest_key"]
+    assert runs["restore-with-script"].params["file"] == str(backup), "chained from the download"
+    assert world.remote_called()[-2:] == [
+        "systemctl restart postgresql",
+        f"aws s3 cp s3://ringo-backups/{key} {backup}",
+    ]
+    assert world.rows("orders") == 120, "the team's script restored the backup"
+    assert {"download-backup", "restore-backup", "restart-db-compose"}.isdisjoint(runs)
+
+
+RESTORE_SCRIPT = """#!/bin/sh
+gunzip -c "$1" | psql -q -h 127.0.0.1 -U postgres -d "$2" >/dev/null && echo "restored $2"
+"""
+
+
+def team_script(world, folder: str, name: str, text: str) -> Path:
+    """The team's own script in a repository checkout on the (SSH) production host."""
+    repo = world.tmp / "repo"
+    script = repo / "infra" / folder / "scripts" / name
+    script.parent.mkdir(parents=True, exist_ok=True)
+    script.write_text(text)
+    script.chmod(0o755)
+    return repo
 
 
 def test_data_loss_restores_the_backup_of_the_day_and_a_deleted_media_file(
@@ -80,8 +131,10 @@ def test_data_loss_restores_the_backup_of_the_day_and_a_deleted_media_file(
             "find-backup-for-date": {"day": "20240115"},
             "download-backup": {"file": str(world.tmp / "restore.sql.gz")},
             "restore-backup": {"database": world.database},
+            "media-list-versions": {"key": "media/orders/123/photo.jpg"},
             "media-get-version": {"file": str(world.tmp / "restored.jpg")},
         },
+        ways=BUILT_IN_RESTORE,
     )
     assert_all_succeeded(runs)
     assert_timeline_complete(incident, runs)
@@ -91,9 +144,8 @@ def test_data_loss_restores_the_backup_of_the_day_and_a_deleted_media_file(
     assert world.rows("orders") == 120
     assert (world.tmp / "restored.jpg").read_bytes() == b"the photo"
     assert "000000010000000000000001.wal" in output(runs["list-wal-archive"])
-    assert world.remote_called() == [
-        "docker compose --project-directory /opt/ringo stop django-api celery-worker"
-    ]
+    assert runs["media-get-version"].params["key"] == "media/orders/123/photo.jpg"
+    assert world.remote_called() == [f"{COMPOSE} stop django-api celery-worker"]
 
 
 def test_api_down_checks_every_instance_then_restarts_and_rolls_back(world, make_incident, user):
@@ -115,16 +167,15 @@ def test_api_down_checks_every_instance_then_restarts_and_rolls_back(world, make
     assert_timeline_complete(incident, runs)
     assert '{"status": "ok"}' in output(runs["check-api1"])
     assert world.called() == [
-        "docker logs --tail 100 django-api",
-        "docker compose restart django-api",
         f"terraform -chdir={world.tmp} apply -auto-approve -input=false -var=api_instance_count=4",
     ]
     assert world.remote_called() == [
-        "journalctl -u ringo-api -n 100 --no-pager",
-        "systemctl restart ringo-api",
+        "docker logs --tail 100 django-api",
+        f"{COMPOSE} restart django-api",
         "docker-compose pull",
         "docker-compose up -d",
     ]
+    assert {"logs-api-journal", "restart-api-prod"}.isdisjoint(runs)
 
 
 def test_an_unhealthy_instance_fails_its_step_with_the_answer(world, make_incident, user):
@@ -157,8 +208,14 @@ def test_disk_full_frees_space_and_keeps_recent_files(world, make_incident, user
     assert not old_dump.exists() and not old_wal.exists() and new_dump.exists()
     assert output(runs["delete-old-backups"]) == f"{old_dump}\n"
     assert "expire-old" in output(runs["check-s3-lifecycle"])
-    assert "docker system prune --all --volumes --force" in world.called()
-    assert "journalctl --vacuum-time=7d" in world.called()
+    assert world.remote_called() == [
+        "docker system prune --all --volumes --force",
+        "journalctl --vacuum-time=7d",
+    ]
+    assert world.called() == [
+        f"terraform -chdir={world.tmp} apply -auto-approve -input=false "
+        "-var=api_instance_size=s-4vcpu-8gb"
+    ]
 
 
 def test_secrets_leak_rotates_revokes_searches_and_blocks(world, make_incident, user):
@@ -203,6 +260,7 @@ def test_s3_data_loss_brings_back_a_deleted_object(world, make_incident, user):
         incident,
         user,
         {
+            "list-versions": {"prefix": "media/orders/123/"},
             "get-version": {"file": str(world.tmp / "photo.jpg")},
             "glacier-restore": archived,
             "glacier-status": archived,
@@ -230,14 +288,17 @@ def test_full_restore_procedure_stops_restores_starts_and_checks(world, make_inc
         {
             "download-backup": {"file": str(world.tmp / "restore.sql.gz")},
             "restore": {"database": world.database},
+            "verify": {"health_url": f"{world.http_url}/api/health/"},
         },
+        ways={"download": "download-backup", "restore": "restore"},
     )
     assert_all_succeeded(runs)
     assert_timeline_complete(incident, runs)
     assert world.rows("orders") == 120
-    assert world.called() == [
-        "docker compose stop django-api celery-worker",
-        "docker compose start django-api celery-worker",
+    assert world.called() == []
+    assert world.remote_called() == [
+        f"{COMPOSE} stop django-api celery-worker",
+        f"{COMPOSE} start django-api celery-worker",
     ]
 
 
@@ -255,10 +316,22 @@ def test_test_restore_procedure_restores_the_latest_backup_into_a_scratch_databa
             "check-rows": {"scratch_db": scratch},
             "count-rows": {"scratch_db": scratch},
         },
+        ways={"test-restore": "download-latest"},
     )
     assert_all_succeeded(runs)
     assert runs["count-rows"].outputs == {"tables": 1, "rows": 120}
     assert world.rows("orders") == 120
+
+
+def test_test_restore_runs_the_teams_script_on_the_production_host(world, make_incident, user):
+    script = f'#!/bin/sh\necho "test-restore.sh $1" >> {world.calls}\necho "restore test passed"\n'
+    repo = team_script(world, "backup", "test-restore.sh", script)
+    incident = make_incident("test-restore")
+    runs = walk(incident, user, {"test-restore-script": {"repo_dir": str(repo)}})
+    assert_all_succeeded(runs)
+    assert list(runs) == ["list-backups", "test-restore-script"], "the built-in way is not needed"
+    assert world.called() == ["test-restore.sh latest"]
+    assert "restore test passed" in output(runs["test-restore-script"])
 
 
 def test_pitr_procedure_checks_the_archive_and_the_target_time(world, make_incident, user):
@@ -299,10 +372,10 @@ def test_credentials_never_reach_output_stored_or_streamed(world, make_incident,
     import yaml
 
     targets = yaml.safe_load(Path(settings.TARGETS_FILE).read_text())
-    targets["targets"]["api"]["credentials"] = {"token": "env:WALK_S3_SECRET"}
+    targets["targets"]["api-lb"]["credentials"] = {"token": "env:WALK_S3_SECRET"}
     Path(settings.TARGETS_FILE).write_text(yaml.safe_dump(targets))
-    incident = make_incident("database-down")
-    run = run_one(incident, user, "check-api-health")
+    incident = make_incident("api-down")
+    run = run_one(incident, user, "check-load-balancer")
     text = output(run)
     assert "Bearer ********" in text
     assert S3_SECRET not in text
