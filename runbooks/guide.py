@@ -49,16 +49,7 @@ def runbook_guide(
     states = {step.id: _state(runbook, step, statuses, succeeded) for step in runbook.steps}
     next_step, after_failure_of = _next_step(runbook, states, last_failed)
     steps = {
-        step.id: StepGuide(
-            step_id=step.id,
-            state=states[step.id],
-            is_next=step.id == next_step,
-            unmet_needs=unmet_needs(runbook, step, statuses),
-            other_ways=tuple(way.id for way in _ways(runbook, step) if way.id != step.id),
-            done_by=_done_by(runbook, step, statuses)
-            if states[step.id] == "alternative_done"
-            else None,
-        )
+        step.id: _step_guide(runbook, step, statuses, states[step.id], step.id == next_step)
         for step in runbook.steps
     }
     units = {_unit(step) for step in runbook.steps}
@@ -93,9 +84,19 @@ def _ways(runbook: Runbook, step: Step) -> list[Step]:
     return runbook.ways(step.one_of) if step.one_of else []
 
 
-def _done_by(runbook: Runbook, step: Step, statuses: Mapping[str, str | None]) -> str | None:
-    ways = _ways(runbook, step)
-    return next((way.id for way in ways if statuses.get(way.id) == SUCCEEDED), None)
+def _step_guide(
+    runbook: Runbook, step: Step, statuses: Mapping[str, str | None], state: State, is_next: bool
+) -> StepGuide:
+    ways = [way.id for way in _ways(runbook, step)]
+    succeeded_way = next((way for way in ways if statuses.get(way) == SUCCEEDED), None)
+    return StepGuide(
+        step_id=step.id,
+        state=state,
+        is_next=is_next,
+        unmet_needs=unmet_needs(runbook, step, statuses),
+        other_ways=tuple(way for way in ways if way != step.id),
+        done_by=succeeded_way if state == "alternative_done" else None,
+    )
 
 
 def _state(

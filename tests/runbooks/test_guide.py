@@ -145,3 +145,8 @@ def test_when_every_step_is_done_there_is_no_next_step():
     done = dict.fromkeys(["stop-writes", "list-backups", "download-script"], "succeeded")
     result = guide({**done, "restore": "succeeded", "call-lead": "succeeded"})
     assert (result.done, result.total, result.next_step) == (5, 5, None)
+
+
+def test_a_step_running_before_its_need_succeeded_is_open_not_blocked():
+    restore = guide({"restore": "running"}).steps["restore"]
+    assert (restore.state, restore.unmet_needs) == ("open", ("download-script",))
