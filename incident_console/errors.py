@@ -58,3 +58,10 @@ class PreviousRunLost(ServiceError):
 
     status_code = 409
     code = "previous_run_lost"
+
+
+class NeedsUnmet(ServiceError):
+    """A step needs earlier steps that have not succeeded in this incident."""
+
+    status_code = 409
+    code = "needs_unmet"

@@ -8,7 +8,7 @@ from rest_framework.routers import DefaultRouter
 
 from incident_console.alerts.api import alertmanager_webhook
 from incident_console.health import health
-from incident_console.incidents import views
+from incident_console.incidents import guide_views, views
 from incident_console.incidents.api import (
     IncidentLifecycleViewSet,
     IncidentViewSet,
@@ -42,6 +42,7 @@ urlpatterns = [
         views.step_card_fragment,
         name="incident-step-card",
     ),
+    path("incidents/<int:pk>/guide/", guide_views.guide_fragment, name="incident-guide"),
     path("runs/<int:pk>/output.txt", views.run_output_text, name="run-output-text"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -127,6 +127,7 @@ class IncidentViewSet(
             confirm=data["confirm"],
             digest=data["digest"],
             acknowledge_lost=data["acknowledge_lost"],
+            override_needs=data["override_needs"],
         )
         return Response({"run": run.pk, "status": run.status}, status=status.HTTP_202_ACCEPTED)
 
@@ -149,6 +150,7 @@ class IncidentViewSet(
             actor=request.user,
             outcome=data["outcome"],
             note=data["note"],
+            override_needs=data["override_needs"],
         )
         return Response(StepRunSerializer(run).data, status=status.HTTP_201_CREATED)
 

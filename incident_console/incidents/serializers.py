@@ -117,6 +117,18 @@ class TimelineEntrySerializer(serializers.ModelSerializer):
         fields = ["id", "at", "actor", "kind", "message", "run", "data"]
 
 
+def override_needs_field() -> serializers.CharField:
+    return serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default=None,
+        allow_null=True,
+        max_length=2000,
+        help_text="When steps this one needs have not succeeded: a commander's reason for "
+        "going ahead anyway; it goes on the timeline.",
+    )
+
+
 class StepRunRequestSerializer(serializers.Serializer):
     params = serializers.DictField(required=False, default=dict)
     confirm = serializers.CharField(
@@ -144,6 +156,7 @@ class StepRunRequestSerializer(serializers.Serializer):
         help_text="When the step's last run was lost: its target's name, typed by a commander "
         "who knows that run may still be running.",
     )
+    override_needs = override_needs_field()
 
 
 class StepPreviewSerializer(serializers.Serializer):
@@ -161,6 +174,7 @@ class StepPreviewSerializer(serializers.Serializer):
 class ManualStepSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=["done", "skipped"])
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    override_needs = override_needs_field()
 
 
 class TransitionSerializer(serializers.Serializer):

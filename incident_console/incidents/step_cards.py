@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from incident_console.accounts.roles import COMMAND, RESPOND, require
 from incident_console.errors import Forbidden
+from incident_console.incidents.guide import StepGuideCard, incident_guide
 from incident_console.incidents.models import Incident
 from incident_console.incidents.selectors import latest_run_of_step, latest_runs
 from incident_console.incidents.services import incident_transition_role
@@ -44,14 +45,22 @@ class StepActions:
     approve: bool = False
     waiting_for_other: bool = False
     reason: str = ""
+    mark_done: bool = False
+    override_shown: bool = False
+    override_needs: bool = False
 
 
-def step_actions(*, incident: Incident, step: dict, run: StepRun | None, user) -> StepActions:
+def step_actions(
+    *, incident: Incident, step: dict, run: StepRun | None, user, guide: StepGuideCard | None = None
+) -> StepActions:
     """What ``user`` may do on ``step`` now: the checks step_run_start, manual_step_complete,
     step_run_cancel and step_run_approve make before they act."""
     needed = COMMAND if step.get("destructive") else RESPOND
     active = run is not None and not run.is_finished
     reason = _reason(incident, active, may(user, needed))
+    blocked = guide is not None and guide.blocked
+    if blocked and not reason:
+        reason = "Blocked: needs " + ", ".join(guide.unmet_needs)
     awaiting = run is not None and run.status == StepRun.Status.AWAITING_APPROVAL
     requester = awaiting and run.created_by_id == user.pk
     return StepActions(
@@ -63,6 +72,9 @@ def step_actions(*, incident: Incident, step: dict, run: StepRun | None, user) -
         approve=awaiting and not requester and may(user, COMMAND),
         waiting_for_other=requester,
         reason=reason,
+        mark_done=incident.is_active and may(user, RESPOND) and not blocked,
+        override_shown=bool(step.get("needs")) and may(user, COMMAND),
+        override_needs=blocked and incident.is_active and not active and may(user, COMMAND),
     )
 
 
@@ -79,8 +91,9 @@ def _reason(incident: Incident, active: bool, allowed: bool) -> str:
 def step_cards(incident: Incident, user) -> list[dict]:
     """Every step of the incident's scenario as the page's step card shows it."""
     latest = latest_runs(incident)
+    guide = incident_guide(incident, latest)
     return [
-        step_card(incident, step, number, latest.get(step["id"]), user)
+        step_card(incident, step, number, latest.get(step["id"]), user, guide.steps[step["id"]])
         for number, step in enumerate(incident.scenario.steps, start=1)
     ]
 
@@ -89,11 +102,19 @@ def step_card_of(incident: Incident, step_id: str, user) -> dict | None:
     for number, step in enumerate(incident.scenario.steps, start=1):
         if step["id"] == step_id:
             run = latest_run_of_step(incident, step_id)
-            return step_card(incident, step, number, run, user)
+            guide = incident_guide(incident).steps[step_id]
+            return step_card(incident, step, number, run, user, guide)
     return None
 
 
-def step_card(incident: Incident, step: dict, number: int, run: StepRun | None, user) -> dict:
+def step_card(
+    incident: Incident,
+    step: dict,
+    number: int,
+    run: StepRun | None,
+    user,
+    guide: StepGuideCard | None = None,
+) -> dict:
     suggested = step_params_suggested(incident, incident.scenario.runbook.step(step["id"]))
     params = [
         {**param, "value": suggested.get(param["name"], param.get("default"))}
@@ -105,7 +126,8 @@ def step_card(incident: Incident, step: dict, number: int, run: StepRun | None, 
         "latest_run": run,
         "params": params,
         "args_display": _args_display(step),
-        "actions": step_actions(incident=incident, step=step, run=run, user=user),
+        "guide": guide,
+        "actions": step_actions(incident=incident, step=step, run=run, user=user, guide=guide),
     }
 
 

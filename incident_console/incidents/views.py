@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 from incident_console.accounts.roles import COMMAND
 from incident_console.errors import InvalidInput, ServiceError
 from incident_console.incidents import services
+from incident_console.incidents.guide import incident_guide
 from incident_console.incidents.models import (
     Contact,
     EscalationLevel,
@@ -82,6 +83,7 @@ def incident_detail(request, pk: int):
         "escalation_levels": EscalationLevel.objects.all(),
         "scenario": incident.scenario,
         "steps": step_cards(incident, request.user),
+        "guide": incident_guide(incident),
         "timeline": timeline,
         "page_state": _page_state(incident),
     }

@@ -29,6 +29,7 @@ from incident_console.runs.broadcast import broadcast_run_status
 from incident_console.runs.dispatch import enqueue_run
 from incident_console.runs.executors import build_executor
 from incident_console.runs.models import OutputChunk, StepRun
+from incident_console.runs.needs import step_needs_check, step_needs_override_record
 from incident_console.runs.output import lines_to_chunks
 from incident_console.runs.rendering import RenderedStep, step_render
 from runbooks.schema import Step
@@ -68,6 +69,7 @@ def step_run_start(
     confirm: str | None = None,
     digest: str | None = None,
     acknowledge_lost: str | None = None,
+    override_needs: str | None = None,
     dispatch: bool = True,
 ) -> StepRun:
     """Queue one run of an automated step.  A step already queued or running is refused.
@@ -77,9 +79,12 @@ def step_run_start(
     step given a digest is held to it.  A step that requires approval waits for a second
     commander, who approves the same digest.  When the step's last run was declared lost, a
     commander must type the target's name in ``acknowledge_lost``: that run may still be going.
+    A step whose ``needs`` have not succeeded is refused unless a commander gives a reason in
+    ``override_needs``.
     """
     require(actor, RESPOND, "running a step")
     step = _automated_step(incident, step_id)
+    missing = step_needs_check(incident=incident, step=step, actor=actor, override=override_needs)
     rendered = step_render(incident, step, params)
     if step.destructive:
         require(actor, COMMAND, "running a destructive step")
@@ -121,6 +126,15 @@ def step_run_start(
             actor=actor,
             run=run,
             data={"lost_run": lost.pk, "worker": lost.worker},
+        )
+    if missing:
+        step_needs_override_record(
+            incident=incident,
+            step=step,
+            run=run,
+            actor=actor,
+            missing=missing,
+            reason=override_needs,
         )
     if dispatch and not waiting:
         transaction.on_commit(lambda: enqueue_run(run.pk, run.task_id))
@@ -225,14 +239,22 @@ def _create_run(*, incident, step, actor, rendered: RenderedStep, timeline, **fi
     return run
 
 
-def manual_step_complete(*, incident: Incident, step_id: str, actor, outcome: str, note: str):
-    """Record that a person did (or skipped) a manual step, with their note as its output."""
+def manual_step_complete(
+    *, incident: Incident, step_id: str, actor, outcome: str, note: str, override_needs=None
+):
+    """Record that a person did (or skipped) a manual step, with their note as its output.
+    Done, like a run, needs the step's ``needs`` succeeded or a commander's override."""
     require(actor, RESPOND, "marking a step")
     step = _runnable_step(incident, step_id)
     if step.executor != "manual":
         raise InvalidInput("only manual steps are marked done; run this step instead")
     if outcome not in ("done", "skipped"):
         raise InvalidInput("invalid outcome", fields={"outcome": "must be done or skipped"})
+    missing = []
+    if outcome == "done":
+        missing = step_needs_check(
+            incident=incident, step=step, actor=actor, override=override_needs
+        )
     executor = build_executor("manual", timeout=0).executor
     who = getattr(actor, "username", "")
     spec = executor.render(
@@ -263,6 +285,15 @@ def manual_step_complete(*, incident: Incident, step_id: str, actor, outcome: st
             output_bytes=sum(len(c["text"].encode()) for c in chunks),
         )
         OutputChunk.objects.bulk_create(OutputChunk(run=run, **chunk) for chunk in chunks)
+        if missing:
+            step_needs_override_record(
+                incident=incident,
+                step=step,
+                run=run,
+                actor=actor,
+                missing=missing,
+                reason=override_needs,
+            )
     broadcast_run_status(run)
     return run
 

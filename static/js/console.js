@@ -222,8 +222,19 @@
           card.dataset.run = fresh.dataset.run;
           showRun(card, Number(fresh.dataset.run));
         }
+        document.dispatchEvent(new CustomEvent("incident:card-refreshed", {detail: {step: stepId}}));
       });
     });
+  }
+
+  // static/js/guide.js asks for cards whose place in the guided order changed.
+  document.addEventListener("incident:card-stale", function (event) { refreshCard(event.detail.step); });
+
+  // A commander's reason to run a step before what it needs succeeded (_needs_override.html).
+  function withOverride(card, body) {
+    var reason = card.querySelector("[data-role=override-reason]");
+    if (reason && card.classList.contains("guide-overridable")) { body.override_needs = reason.value; }
+    return body;
   }
 
   function refreshAllCards() {
@@ -266,7 +277,7 @@
 
   function runStep(card, confirm) {
     showError(card, "");
-    var body = {params: formValues(card)};
+    var body = withOverride(card, {params: formValues(card)});
     var box = card.querySelector("[data-role=confirm]");
     if (confirm !== undefined) {
       body.confirm = confirm;
@@ -354,7 +365,7 @@
     showError(card, "");
     var note = card.querySelector("input[name=note]");
     var url = "/api/incidents/" + state.incident + "/steps/" + card.dataset.step + "/complete/";
-    api("POST", url, {outcome: outcome, note: note ? note.value : ""})
+    api("POST", url, withOverride(card, {outcome: outcome, note: note ? note.value : ""}))
       .then(function () { if (note) { note.value = ""; } refreshCard(card.dataset.step); })
       .catch(function (data) { showError(card, describeError(data)); });
   }
