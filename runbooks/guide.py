@@ -1,8 +1,9 @@
 """The guided order of a runbook's steps: what is done, what is blocked and what to do next.
 
 Plain Python: it reads a runbook and each step's latest run status, nothing else.  A one_of
-group is one step of the progress, done when any of its ways succeeded.  A need on a step of
-a group is met when any way of that group succeeded.
+group is one step of the progress, done when any of its ways succeeded.  A need is met when
+the step named succeeded.  A step that needs a way not taken (another way of its group
+succeeded), or a step that is itself not needed, is not needed: it leaves the progress.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Literal
 
 from runbooks.schema import Runbook, Step
 
-State = Literal["done", "alternative_done", "skipped", "blocked", "open"]
+State = Literal["done", "alternative_done", "not_needed", "skipped", "blocked", "open"]
 SUCCEEDED = "succeeded"
 SKIPPED = "skipped"
 IN_PROGRESS = ("awaiting_approval", "queued", "running")
@@ -46,13 +47,15 @@ def runbook_guide(
     """The guide for ``runbook`` given each step's latest run status (absent or None: never
     run) and ``last_failed``, the step whose run failed last when nothing finished since."""
     succeeded = _succeeded_units(runbook, statuses)
-    states = {step.id: _state(runbook, step, statuses, succeeded) for step in runbook.steps}
+    states: dict[str, State] = {}
+    for step in runbook.steps:  # needs are earlier steps: their states are known
+        states[step.id] = _state(runbook, step, statuses, succeeded, states)
     next_step, after_failure_of = _next_step(runbook, states, last_failed)
     steps = {
         step.id: _step_guide(runbook, step, statuses, states[step.id], step.id == next_step)
         for step in runbook.steps
     }
-    units = {_unit(step) for step in runbook.steps}
+    units = {_unit(step) for step in runbook.steps if states[step.id] != "not_needed"}
     return Guide(
         done=len(units & succeeded),
         total=len(units),
@@ -65,10 +68,8 @@ def runbook_guide(
 def unmet_needs(
     runbook: Runbook, step: Step, statuses: Mapping[str, str | None]
 ) -> tuple[str, ...]:
-    """The ids of the steps ``step`` needs that have not succeeded (nor another way of them)."""
-    succeeded = _succeeded_units(runbook, statuses)
-    needed = (runbook.step(step_id) for step_id in step.needs)
-    return tuple(need.id for need in needed if need is not None and _unit(need) not in succeeded)
+    """The ids of the steps ``step`` needs that have not succeeded."""
+    return tuple(need for need in step.needs if statuses.get(need) != SUCCEEDED)
 
 
 def _unit(step: Step) -> str:
@@ -100,13 +101,19 @@ def _step_guide(
 
 
 def _state(
-    runbook: Runbook, step: Step, statuses: Mapping[str, str | None], succeeded: set[str]
+    runbook: Runbook,
+    step: Step,
+    statuses: Mapping[str, str | None],
+    succeeded: set[str],
+    earlier: Mapping[str, State],
 ) -> State:
     status = statuses.get(step.id)
     if status == SUCCEEDED:
         return "done"
     if _unit(step) in succeeded:
         return "alternative_done"
+    if any(earlier.get(need) in ("alternative_done", "not_needed") for need in step.needs):
+        return "not_needed"
     if status == SKIPPED:
         return "skipped"
     if status not in IN_PROGRESS and unmet_needs(runbook, step, statuses):

@@ -112,9 +112,34 @@ def test_a_need_is_met_when_it_succeeded():
     assert (restore.state, restore.unmet_needs) == ("open", ())
 
 
-def test_a_need_on_one_way_is_met_by_another_way_of_its_group():
-    restore = guide({"download-builtin": "succeeded"}).steps["restore"]
-    assert (restore.state, restore.unmet_needs) == ("open", ())
+def test_a_step_needing_a_way_not_taken_is_not_needed_and_leaves_the_progress():
+    result = guide({"download-builtin": "succeeded"})
+    restore = result.steps["restore"]
+    assert (restore.state, restore.unmet_needs) == ("not_needed", ("download-script",))
+    assert (result.done, result.total) == (1, 4)
+
+
+def test_a_step_needing_a_step_that_is_not_needed_is_not_needed_either():
+    runbook = Runbook.model_validate(
+        {
+            "slug": "chain",
+            "title": "Chain",
+            "steps": [
+                shell("script", one_of="way"),
+                shell("download", one_of="way"),
+                shell("restore", needs=["download"]),
+                shell("count-rows", needs=["restore"]),
+            ],
+        }
+    )
+    result = runbook_guide(runbook, {"script": "succeeded"})
+    assert {k: v.state for k, v in result.steps.items()} == {
+        "script": "done",
+        "download": "alternative_done",
+        "restore": "not_needed",
+        "count-rows": "not_needed",
+    }
+    assert (result.done, result.total, result.next_step) == (1, 1, None)
 
 
 def test_one_way_succeeding_marks_the_other_done_another_way_and_counts_the_group_once():
@@ -138,7 +163,7 @@ def test_each_way_names_the_other_ways_of_its_group():
 
 def test_the_next_step_skips_a_group_done_another_way():
     statuses = {"stop-writes": "succeeded", "list-backups": "succeeded"}
-    assert guide({**statuses, "download-builtin": "succeeded"}).next_step == "restore"
+    assert guide({**statuses, "download-script": "succeeded"}).next_step == "restore"
 
 
 def test_when_every_step_is_done_there_is_no_next_step():
