@@ -59,16 +59,12 @@ def target_problems() -> list[dict]:
 
 
 def contact_problems() -> list[dict]:
-    unfilled = [contact.role for contact in Contact.objects.all() if not _reachable(contact)]
-    if not unfilled:
+    contacts = list(Contact.objects.all())
+    unfilled = [contact.role for contact in contacts if not _reachable(contact)]
+    if contacts and not unfilled:
         return []
-    return [
-        {
-            "what": "Contacts not filled in",
-            "why": f"no name or phone for {', '.join(unfilled)}",
-            "link": CONTACTS_LINK,
-        }
-    ]
+    why = f"no name or phone for {', '.join(unfilled)}" if unfilled else "nobody to call yet"
+    return [{"what": "Contacts not filled in", "why": why, "link": CONTACTS_LINK}]
 
 
 def _reachable(contact: Contact) -> bool:

@@ -109,3 +109,10 @@ def test_the_banner_is_not_on_other_pages(client, user, nothing_set_up):
 def test_the_banner_goes_once_everything_is_set_up(client, user, all_set_up):
     client.force_login(user)
     assert BANNER not in client.get("/").content.decode()
+
+
+def test_no_contact_at_all_is_a_problem(all_set_up):
+    Contact.objects.all().delete()
+    assert setup_problems() == [
+        {"what": "Contacts not filled in", "why": "nobody to call yet", "link": "/contacts/"}
+    ]
