@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from incident_console.errors import ConfirmationRequired
+from incident_console.incidents.postmortem import postmortem_markdown
 from incident_console.runs import execution, services
 from incident_console.targets.models import TargetCheck
 from incident_console.targets.services import targets_check
@@ -176,6 +177,17 @@ def test_a_missing_credential_fails_the_run_as_console_not_configured(
     assert '<span class="status run-status not-configured"' in html
     assert f"console not configured: {run.detail} · " in html
     assert '<a href="/targets/#target-prod-db">Targets</a>' in html
+
+
+@executes
+def test_the_api_and_the_postmortem_tell_a_not_configured_run_from_a_failed_one(
+    make_api_client, user, make_incident, drill_targets
+):
+    incident = make_incident("targets-drill")
+    run = run_step(incident, user, "check-db")
+    body = make_api_client(user).get(f"/api/runs/{run.pk}/").json()
+    assert body["failure_cause"] == "console_not_configured"
+    assert "| did not run: console not configured |" in postmortem_markdown(incident)
 
 
 @executes
