@@ -217,3 +217,12 @@ def test_an_unknown_host_key_fails_the_run_as_console_not_configured(
     run = run_step(make_incident("targets-drill"), user, "uptime")
     assert (run.status, run.failure_cause) == ("failed", "console_not_configured")
     assert run.detail.startswith("the host key of [127.0.0.1]:")
+
+
+def test_a_step_on_the_consoles_own_host_has_no_readiness_badge(client, user, incident):
+    client.force_login(user)
+    html = card(client, incident, "count")
+    assert (
+        '<span class="badge" data-role="target">shell · local (the console&#x27;s own host)' in html
+    )
+    assert 'class="readiness' not in html
