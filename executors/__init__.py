@@ -1,6 +1,6 @@
 """Infrastructure executors: plain Python, no Django."""
 
-from executors.base import Emit, Executor, ExecutorError, Result, Spec
+from executors.base import Emit, Executor, ExecutorError, NotConfigured, Result, Spec
 from executors.manual import ManualExecutor
 from executors.shell import ShellExecutor
 
@@ -9,6 +9,7 @@ __all__ = [
     "Executor",
     "ExecutorError",
     "ManualExecutor",
+    "NotConfigured",
     "Result",
     "ShellExecutor",
     "Spec",

@@ -45,6 +45,12 @@ class ExecutorError(Exception):
     message says why, in words a person can act on."""
 
 
+class NotConfigured(ExecutorError):
+    """The console itself lacks what the step needs (a credential, a key file, a known_hosts
+    entry, a target): the target was never reached, so nothing is known about its health.  The
+    message names what is missing and where to set it."""
+
+
 class Executor(Protocol):
     kind: ClassVar[str]
 

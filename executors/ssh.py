@@ -25,6 +25,7 @@ from executors.base import (
     SYSTEM_PREFIX,
     Emit,
     ExecutorError,
+    NotConfigured,
     Outcome,
     Result,
     Spec,
@@ -80,7 +81,7 @@ def load_private_key(text: str, passphrase: str | None = None) -> paramiko.PKey:
             return key_type.from_private_key(io.StringIO(text), password=passphrase)
         except (paramiko.SSHException, ValueError):
             continue
-    raise ExecutorError("the private key could not be read")
+    raise NotConfigured("the private key could not be read")
 
 
 class SSHExecutor:
@@ -125,7 +126,7 @@ class SSHExecutor:
                 client.load_host_keys(self.target.known_hosts)
             except FileNotFoundError:
                 if not self.target.trust_on_first_use:
-                    raise ExecutorError(
+                    raise NotConfigured(
                         f"known_hosts file {self.target.known_hosts} does not exist"
                     ) from None
         if self.target.trust_on_first_use:
@@ -143,9 +144,10 @@ class SSHExecutor:
             raise ExecutorError(f"authentication as {self.target.user} was refused") from None
         except paramiko.SSHException as exc:
             if "not found in known_hosts" in str(exc):
-                raise ExecutorError(
+                raise NotConfigured(
                     f"the host key of {self.target.known_hosts_name} is unknown: refusing to "
-                    "connect (add it to known_hosts, or opt the target in to trust_on_first_use)"
+                    f"connect (add it to {self.target.known_hosts or 'known_hosts'}, or opt the "
+                    "target in to trust_on_first_use)"
                 ) from None
             raise ExecutorError(f"SSH failed: {exc}") from None
         except OSError as exc:

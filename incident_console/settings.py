@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "incident_console.notifications",
     "incident_console.alerts",
     "incident_console.maintenance",
+    "incident_console.targets",
     "django_celery_beat",
 ]
 
@@ -280,6 +281,13 @@ if not RUN_HEARTBEAT_INTERVAL < RUN_FENCE_AFTER < RUN_LOST_AFTER:
 TARGETS_FILE = env_str("TARGETS_FILE", str(SITE_DIR / "targets.yaml"))
 SSH_KNOWN_HOSTS = env_str("SSH_KNOWN_HOSTS", str(Path.home() / ".ssh" / "known_hosts"))
 DOCKER_BIN = env_str("DOCKER_BIN", "docker")
+# Readiness checks of the targets (the Targets page, `manage.py check_targets`): each probe's
+# timeout, and how long a result stands before the Targets page checks again.
+TARGET_CHECK_TIMEOUT = env_float("TARGET_CHECK_TIMEOUT", 5.0, minimum=0.5)
+TARGET_CHECK_MAX_AGE = env_float("TARGET_CHECK_MAX_AGE", 60.0, minimum=1.0)
+# Functions (dotted paths) returning more setup problems for the commanders' setup banner, each
+# a list of {"what", "why", "link"}: how other apps add theirs (incident_console.setup_status).
+SETUP_PROBLEM_PROVIDERS: list[str] = []
 IMPORTED_RUNBOOKS_DIR = Path(env_str("IMPORTED_RUNBOOKS_DIR", str(VAR_DIR / "runbooks")))
 RUNBOOK_DIRS = [SITE_DIR / "runbooks"] + [
     Path(d) for d in env_str("RUNBOOK_DIRS").split(os.pathsep) if d.strip()

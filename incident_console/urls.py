@@ -19,6 +19,7 @@ from incident_console.maintenance import views as maintenance_views
 from incident_console.maintenance.api import maintenance_run_now, maintenance_runs
 from incident_console.prometheus import prometheus_metrics
 from incident_console.runs.api import StepRunViewSet
+from incident_console.targets.views import targets_page
 
 router = DefaultRouter()
 router.register("scenarios", ScenarioViewSet, basename="scenario")
@@ -33,6 +34,7 @@ urlpatterns = [
     path("sla/", views.sla_page, name="sla"),
     path("runbooks/import/", runbook_import, name="runbook-import"),
     path("maintenance/", maintenance_views.maintenance_page, name="maintenance"),
+    path("targets/", targets_page, name="targets"),
     path("metrics", prometheus_metrics, name="prometheus-metrics"),
     path("incidents/<int:pk>/", views.incident_detail, name="incident-detail"),
     path("incidents/<int:pk>/timeline/", views.incident_timeline, name="incident-timeline"),

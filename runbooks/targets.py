@@ -48,6 +48,7 @@ class Target(BaseModel):
     region: str = "us-east-1"
     # http
     base_url: str | None = None
+    health_path: str | None = Field(default=None, description="what a readiness check GETs")
     # docker
     compose_dir: str | None = None
     via: str | None = Field(default=None, description="an ssh target to run docker on")

@@ -65,6 +65,8 @@ def postmortem_markdown(incident: Incident) -> str:
     ]
     for run in incident.runs.select_related("created_by").order_by("created_at", "pk"):
         result = run.status + (f" (exit {run.exit_code})" if run.exit_code not in (None, 0) else "")
+        if run.console_not_configured:
+            result = "did not run: console not configured"
         command = run.command_display.replace("|", "\\|").replace("\n", " ")[:200]
         who = run.created_by.username if run.created_by else "—"
         lines.append(

@@ -16,6 +16,7 @@ from incident_console.incidents.selectors import latest_run_of_step, latest_runs
 from incident_console.incidents.services import incident_transition_role
 from incident_console.runs.models import StepRun
 from incident_console.runs.rendering import step_params_suggested
+from incident_console.targets.selectors import target_check_of, target_host
 
 
 def may(user, permission: str) -> bool:
@@ -127,6 +128,8 @@ def step_card(
         "params": params,
         "args_display": _args_display(step),
         "guide": guide,
+        "target_host": target_host(step.get("target", "local")),
+        "target_check": target_check_of(step.get("target", "local")),
         "actions": step_actions(incident=incident, step=step, run=run, user=user, guide=guide),
     }
 

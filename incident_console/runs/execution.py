@@ -15,7 +15,7 @@ from django.db import OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from executors import ExecutorError, Result
+from executors import ExecutorError, NotConfigured, Result
 from executors.base import SYSTEM_PREFIX
 from executors.masking import SecretMasker
 from incident_console.incidents.models import TimelineEntry
@@ -30,6 +30,7 @@ from incident_console.runs.output import OutputRecorder, database_unreachable
 log = logging.getLogger(__name__)
 
 Status = StepRun.Status
+NOT_CONFIGURED = StepRun.FailureCause.CONSOLE_NOT_CONFIGURED
 
 
 def step_run_execute(*, run_id: int, task_id: str) -> StepRun | None:
@@ -57,8 +58,8 @@ def step_run_execute(*, run_id: int, task_id: str) -> StepRun | None:
             data={"worker": worker},
         )
         transaction.on_commit(lambda: broadcast_run_status(run))
-    result, recorder = _execute(run)
-    return _with_database(lambda: _finish(run, result, recorder))
+    result, cause, recorder = _execute(run)
+    return _with_database(lambda: _finish(run, result, recorder, cause))
 
 
 def worker_name() -> str:
@@ -66,7 +67,7 @@ def worker_name() -> str:
     return f"{socket.gethostname()} pid {os.getpid()}"
 
 
-def _execute(run: StepRun) -> tuple[Result, OutputRecorder]:
+def _execute(run: StepRun) -> tuple[Result, str, OutputRecorder]:
     cancel = threading.Event()
     recorder = OutputRecorder(
         run.pk,
@@ -80,25 +81,37 @@ def _execute(run: StepRun) -> tuple[Result, OutputRecorder]:
         idle_timeout=run.idle_timeout,
     )
     with recorder:
-        result = _call_executor(run, recorder, cancel)
-    return result, recorder
+        result, cause = _call_executor(run, recorder, cancel)
+    return result, cause, recorder
 
 
-def _call_executor(run: StepRun, recorder: OutputRecorder, cancel: threading.Event) -> Result:
+def _call_executor(
+    run: StepRun, recorder: OutputRecorder, cancel: threading.Event
+) -> tuple[Result, str]:
+    """How the run ended, and why it failed when the console itself was the cause."""
     masker = SecretMasker(recorder.emit, [])
     try:
         built = build_executor(run.executor, timeout=run.timeout, target=run.target)
         masker = SecretMasker(recorder.emit, built.secrets)
-        return built.executor.run(run.command, masker, cancel)
+        return built.executor.run(run.command, masker, cancel), ""
+    except NotConfigured as exc:
+        masker("stderr", f"{SYSTEM_PREFIX}console not configured: {exc}\n")
+        return Result(Status.FAILED, None, masker.mask(str(exc))), NOT_CONFIGURED
     except ExecutorError as exc:
         masker("stderr", f"{SYSTEM_PREFIX}{exc}\n")
-        return Result(Status.FAILED, None, masker.mask(str(exc)))
+        return Result(Status.FAILED, None, masker.mask(str(exc))), ""
     except Exception as exc:
         log.exception("run %s: executor crashed", run.pk)
         masker("stderr", f"{SYSTEM_PREFIX}the executor failed: {type(exc).__name__}\n")
-        return Result(Status.FAILED, None, f"executor failed: {type(exc).__name__}")
+        return Result(Status.FAILED, None, f"executor failed: {type(exc).__name__}"), ""
     finally:
         masker.flush()
+
+
+def _failure_cause(status: str, cause: str) -> str:
+    if status not in (Status.FAILED, Status.TIMED_OUT):
+        return ""
+    return cause or StepRun.FailureCause.TARGET
 
 
 STOPPED_BY_RECORDER = {
@@ -124,7 +137,7 @@ def _with_database(action, *, attempts: int = 60, pause: float = 1.0):
     return None
 
 
-def _finish(run: StepRun, result: Result, recorder: OutputRecorder) -> StepRun:
+def _finish(run: StepRun, result: Result, recorder: OutputRecorder, cause: str = "") -> StepRun:
     finished = timezone.now()
     lost_output = recorder.stop_reason == "recorder_failed"
     if recorder.stop_reason in STOPPED_BY_RECORDER and (
@@ -139,6 +152,7 @@ def _finish(run: StepRun, result: Result, recorder: OutputRecorder) -> StepRun:
             to=result.status,
             exit_code=result.exit_code,
             detail=result.detail,
+            failure_cause=_failure_cause(result.status, cause),
             finished_at=finished,
             heartbeat_at=finished,
             last_seq=recorder.last_seq,
@@ -153,20 +167,27 @@ def _finish(run: StepRun, result: Result, recorder: OutputRecorder) -> StepRun:
             timeline_add(
                 incident=run.incident_id, kind=TimelineEntry.Kind.NOTE, message=note, run=run
             )
-        exit_text = f", exit code {run.exit_code}" if run.exit_code is not None else ""
         timeline_add(
             incident=run.incident_id,
             kind=TimelineEntry.Kind.RUN_FINISHED,
-            message=f"“{run.step_title}” {run.status.replace('_', ' ')}{exit_text}",
+            message=_finished_message(run),
             run=run,
             data={
                 "status": run.status,
                 "exit_code": run.exit_code,
                 "seconds": run.duration_seconds,
+                "failure_cause": run.failure_cause,
             },
         )
         transaction.on_commit(lambda: _announce_end(run))
     return run
+
+
+def _finished_message(run: StepRun) -> str:
+    if run.console_not_configured:
+        return f"“{run.step_title}” did not run: console not configured: {run.detail}"
+    exit_text = f", exit code {run.exit_code}" if run.exit_code is not None else ""
+    return f"“{run.step_title}” {run.status.replace('_', ' ')}{exit_text}"
 
 
 def _announce_end(run: StepRun) -> None:

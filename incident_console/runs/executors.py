@@ -14,7 +14,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from executors import ExecutorError
+from executors import ExecutorError, NotConfigured
 from executors.docker import DockerExecutor
 from executors.http import HTTPExecutor
 from executors.manual import ManualExecutor
@@ -56,9 +56,9 @@ def _load(path: str | None, mtime: float | None) -> dict[str, Target]:
 def target_for(executor_kind: str, name: str) -> Target:
     target = targets().get(name)
     if target is None:
-        raise ExecutorError(f"no target named {name!r} in the targets file")
+        raise NotConfigured(f"no target named {name!r} in the targets file {settings.TARGETS_FILE}")
     if target.kind not in TARGET_KINDS.get(executor_kind, set()):
-        raise ExecutorError(
+        raise NotConfigured(
             f"a {executor_kind} step cannot run on {name!r}, a {target.kind} target"
         )
     return target
@@ -79,18 +79,21 @@ def target_address(name: str) -> dict:
 
 
 def resolve_credential(reference: str) -> str:
+    """The value a credential reference names; ``NotConfigured`` says where to set it."""
     scheme, _, rest = reference.partition(":")
     if scheme == "env":
         value = os.environ.get(rest)
         if value is None:
-            raise ExecutorError(f"credential variable {rest} is not set on the worker")
+            raise NotConfigured(f"set the environment variable {rest} on the worker")
         return value
     if scheme == "file":
         try:
             return Path(rest).read_text().rstrip("\n")
         except OSError as exc:
-            raise ExecutorError(f"credential file {rest} cannot be read: {exc.strerror}") from None
-    raise ExecutorError(f"credential reference {reference!r} is not env: or file:")
+            raise NotConfigured(
+                f"the file {rest} cannot be read on the worker ({exc.strerror})"
+            ) from None
+    raise NotConfigured(f"credential reference {reference!r} is not env: or file:")
 
 
 def build_executor(
@@ -113,7 +116,13 @@ def _credentials(target: Target, resolve: bool) -> dict[str, str]:
     """Resolved credential values, or none when the executor is built only to render a step."""
     if not resolve:
         return {}
-    return {name: resolve_credential(ref) for name, ref in target.credentials.items()}
+    values = {}
+    for name, reference in target.credentials.items():
+        try:
+            values[name] = resolve_credential(reference)
+        except NotConfigured as exc:
+            raise NotConfigured(f"{target.name} has no {name}: {exc}") from None
+    return values
 
 
 def _shell(target: Target, secrets: dict, timeout: int, resolve: bool = True) -> ShellExecutor:

@@ -19,6 +19,10 @@ class StepRun(models.Model):
         LOST = "lost"
         SKIPPED = "skipped"
 
+    class FailureCause(models.TextChoices):
+        CONSOLE_NOT_CONFIGURED = "console_not_configured", "console not configured"
+        TARGET = "target", "the target failed"
+
     ACTIVE_STATUSES = (Status.AWAITING_APPROVAL, Status.QUEUED, Status.RUNNING)
     FAILED_STATUSES = (Status.FAILED, Status.TIMED_OUT, Status.LOST)
     # Where each status may go next; every change is a compare-and-set on the current status.
@@ -54,6 +58,12 @@ class StepRun(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
     exit_code = models.IntegerField(null=True, blank=True)
     detail = models.TextField(blank=True)
+    failure_cause = models.CharField(
+        max_length=30,
+        choices=FailureCause.choices,
+        blank=True,
+        help_text="Why a failed run failed: the console's own configuration, or the target.",
+    )
     task_id = models.CharField(max_length=64, blank=True)
     enqueued_at = models.DateTimeField(
         null=True, blank=True, help_text="When its task message was last handed to the broker."
@@ -111,6 +121,10 @@ class StepRun(models.Model):
                 raise ValueError(f"a run cannot go from {status} to {to}")
         runs = cls.objects.filter(pk=pk, status__in=sources, **(match or {}))
         return runs.update(status=to, **fields) == 1
+
+    @property
+    def console_not_configured(self) -> bool:
+        return self.failure_cause == self.FailureCause.CONSOLE_NOT_CONFIGURED
 
     @property
     def duration_seconds(self) -> float | None:

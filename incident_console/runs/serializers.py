@@ -24,6 +24,7 @@ class StepRunSerializer(serializers.ModelSerializer):
             "status",
             "exit_code",
             "detail",
+            "failure_cause",
             "created_by",
             "created_at",
             "started_at",

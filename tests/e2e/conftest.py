@@ -45,6 +45,8 @@ def console(tmp_path_factory):
         RUNBOOK_DIRS=str(ROOT / "tests" / "fixtures" / "runbooks"),
         INCIDENT_CONSOLE_SERVER="1",
         OUTPUT_FLUSH_INTERVAL="0.05",
+        # Checks of these targets stay on loopback.
+        TARGETS_FILE=str(ROOT / "tests" / "fixtures" / "targets-e2e.yaml"),
     )
     manage(env, "migrate", "--noinput")
     manage(env, "sync_runbooks")
