@@ -50,10 +50,15 @@
     });
   }
 
+  // Only the answer for the latest choice is shown, whatever order the answers arrive in.
+  var latest = 0;
   function refresh() {
+    var asked = ++latest;
     var url = "/api/escalation/preview/?notify=" + encodeURIComponent(select.value);
-    window.consoleApi.api("GET", url).then(show).catch(function (data) {
-      box.textContent = window.consoleApi.describeError(data);
+    window.consoleApi.api("GET", url).then(function (preview) {
+      if (asked === latest) { show(preview); }
+    }).catch(function (data) {
+      if (asked === latest) { box.textContent = window.consoleApi.describeError(data); }
     });
   }
 
