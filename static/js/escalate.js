@@ -54,6 +54,10 @@
   var latest = 0;
   function refresh() {
     var asked = ++latest;
+    if (!select.value) {
+      box.textContent = "No escalation levels or contacts yet: see the contacts page.";
+      return;
+    }
     var url = "/api/escalation/preview/?notify=" + encodeURIComponent(select.value);
     window.consoleApi.api("GET", url).then(function (preview) {
       if (asked === latest) { show(preview); }
