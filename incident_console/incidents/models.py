@@ -193,7 +193,7 @@ class TimelineIsAppendOnly(Exception):
 
 
 class Contact(models.Model):
-    """A person or provider the runbook says to call; edited in the admin."""
+    """A person or provider the runbook says to call; commanders edit it on the contacts page."""
 
     role = models.CharField(max_length=100)
     team = models.CharField(max_length=100, blank=True)
