@@ -106,6 +106,7 @@ def _escalate(incident, names, message, channels, *, reason, actor=None):
     subject = f"[{incident.severity.upper()}] #{incident.pk} {incident.title}: escalated to {who}"
     link = f"{_base_url()}{incident.get_absolute_url()}"
     body = "\n".join(filter(None, [message, f"Status: {incident.status}", link]))
+    said = f": {message}" if message else ""
     rows = notify(
         incident=incident,
         subject=subject,
@@ -114,7 +115,7 @@ def _escalate(incident, names, message, channels, *, reason, actor=None):
         contacts=contacts,
         channels=channels,
         actor=actor,
-        what=f"Escalation to {who}" + (f": {message}" if message else ""),
+        what=f"Escalation to {who}{said}",
     )
     queued = sorted({row.channel for row in rows if row.status == Notification.Status.PENDING})
     # Nothing queued: the "not sent" entry is the whole story, never "Escalated to …".
@@ -123,7 +124,7 @@ def _escalate(incident, names, message, channels, *, reason, actor=None):
             incident=incident,
             kind=TimelineEntry.Kind.ESCALATED,
             actor=actor,
-            message=f"Escalated to {who}" + (f": {message}" if message else ""),
+            message=f"Escalated to {who}{said}",
             data={"rule": reason, "notify": names, "channels": queued},
         )
     return rows
