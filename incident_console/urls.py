@@ -17,6 +17,8 @@ from incident_console.incidents.api import (
 from incident_console.incidents.import_views import runbook_import
 from incident_console.maintenance import views as maintenance_views
 from incident_console.maintenance.api import maintenance_run_now, maintenance_runs
+from incident_console.notifications import views as notification_views
+from incident_console.notifications.api import escalation_preview_api
 from incident_console.prometheus import prometheus_metrics
 from incident_console.runs.api import StepRunViewSet
 from incident_console.targets.views import targets_page
@@ -36,6 +38,13 @@ urlpatterns = [
     path("maintenance/", maintenance_views.maintenance_page, name="maintenance"),
     path("targets/", targets_page, name="targets"),
     path("metrics", prometheus_metrics, name="prometheus-metrics"),
+    path("contacts/", notification_views.contacts_page, name="contacts"),
+    path("contacts/<int:pk>/edit/", notification_views.contact_edit, name="contact-edit"),
+    path(
+        "incidents/<int:pk>/notifications/retry/",
+        notification_views.undelivered_retry,
+        name="incident-notifications-retry",
+    ),
     path("incidents/<int:pk>/", views.incident_detail, name="incident-detail"),
     path("incidents/<int:pk>/timeline/", views.incident_timeline, name="incident-timeline"),
     path("incidents/<int:pk>/head/", views.incident_head, name="incident-head"),
@@ -53,6 +62,7 @@ urlpatterns = [
     path("api/alerts/alertmanager/", alertmanager_webhook, name="alertmanager-webhook"),
     path("api/maintenance/runs/", maintenance_runs, name="maintenance-runs"),
     path("api/maintenance/<str:task>/run/", maintenance_run_now, name="maintenance-run-now"),
+    path("api/escalation/preview/", escalation_preview_api, name="escalation-preview"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "api/docs/",

@@ -101,10 +101,9 @@ def test_a_failed_send_is_retried_with_backoff_then_recorded_as_failed(
     assert slack.status == "failed"
     assert "HTTP 500" in slack.last_error
     assert "slack-secret-part" not in slack.last_error
-    failure = incident.timeline.filter(kind="notification").last()
-    assert (
-        failure.message.startswith("Failed to send to slack")
-        and "after 3 attempts" in failure.message
+    failure = incident.timeline.get(kind="not_sent")
+    assert failure.message.startswith(
+        "s — not sent to slack #ringo-alerts-critical after 3 attempts: HTTP 500"
     )
 
 
@@ -118,14 +117,20 @@ def test_a_telegram_error_never_shows_the_bot_token(channels, incident, settings
     assert telegram.last_error and "telegram-secret-token" not in telegram.last_error
 
 
-def test_unconfigured_channels_are_written_on_the_timeline(incident, user, settings, monkeypatch):
+def test_an_escalation_with_no_channel_configured_is_not_sent_and_says_why(
+    incident, user, settings, monkeypatch
+):
     settings.SLACK_WEBHOOK_URL = settings.TELEGRAM_BOT_TOKEN = settings.EMAIL_HOST = ""
     monkeypatch.setattr(services, "_enqueue", lambda ids: None)
     escalation.escalate_by_hand(
         incident=incident, notify_names=["Tech Lead"], message="", actor=user
     )
-    assert incident.timeline.get(kind="notification").message == (
-        "Not sent to slack, telegram, email: channel not configured"
+    assert not incident.timeline.filter(kind="escalated").exists()
+    assert incident.timeline.get(kind="not_sent").message == (
+        "Escalation to Tech Lead — not sent: no notification channel is configured "
+        "(slack: SLACK_WEBHOOK_URL is not set; "
+        "telegram: TELEGRAM_BOT_TOKEN and TELEGRAM_CHAT_ID are not set; "
+        "email: EMAIL_HOST is not set)"
     )
 
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -155,6 +157,7 @@ class TimelineEntry(models.Model):
         UPDATED = "updated"
         ESCALATED = "escalated"
         NOTIFICATION = "notification"
+        NOT_SENT = "not_sent"
         ALERT = "alert"
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="timeline")
@@ -190,7 +193,7 @@ class TimelineIsAppendOnly(Exception):
 
 
 class Contact(models.Model):
-    """A person or provider the runbook says to call; edited in the admin."""
+    """A person or provider the runbook says to call; commanders edit it on the contacts page."""
 
     role = models.CharField(max_length=100)
     team = models.CharField(max_length=100, blank=True)
@@ -207,6 +210,21 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.role}: {self.name}" if self.name else self.role
+
+    @property
+    def not_filled_in(self) -> list[str]:
+        """The fields still empty or holding the seed's "[ТЕЛЕФОН]"; a provider has its page."""
+        if self.url:
+            return []
+        fields = ("name", "phone", "email")
+        return [name for name in fields if is_placeholder(getattr(self, name))]
+
+
+PLACEHOLDER = re.compile(r"\[[^\]]*\]")
+
+
+def is_placeholder(value: str) -> bool:
+    return not value.strip() or bool(PLACEHOLDER.search(value))
 
 
 class EscalationLevel(models.Model):

@@ -80,6 +80,10 @@ def postmortem_markdown(incident: Incident) -> str:
         if e.kind in (TimelineEntry.Kind.ESCALATED, TimelineEntry.Kind.NOTIFICATION)
     ]
     lines += [f"- {e.at:%H:%M:%S} {e.message}" for e in notified] or ["- Nobody was notified."]
+    not_sent = [e for e in entries if e.kind == TimelineEntry.Kind.NOT_SENT]
+    if not_sent:
+        lines += ["", "## Not sent", ""]
+        lines += [f"- {e.at:%H:%M:%S} {_not_sent(e)}" for e in not_sent]
     follow_ups = [
         f"- [ ] {e.message}"
         for e in entries
@@ -88,6 +92,11 @@ def postmortem_markdown(incident: Incident) -> str:
     ]
     lines += ["", "## Follow-up items", "", *(follow_ups or ["- [ ] "]), ""]
     return "\n".join(lines)
+
+
+def _not_sent(entry: TimelineEntry) -> str:
+    what, reason = entry.data.get("what"), entry.data.get("reason")
+    return f"{what}: not sent ({reason})" if what and reason else entry.message
 
 
 def _sla(incident: Incident, clock) -> list[str]:

@@ -16,6 +16,9 @@ from incident_console.runs.models import StepRun
 INCIDENT_CHANGES = {
     TimelineEntry.Kind.STATUS_CHANGED: "status",
     TimelineEntry.Kind.UPDATED: "details",
+    # The head's "not delivered" banner comes and goes with these.
+    TimelineEntry.Kind.NOT_SENT: "notifications",
+    TimelineEntry.Kind.NOTIFICATION: "notifications",
 }
 
 

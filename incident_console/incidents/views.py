@@ -8,7 +8,7 @@ from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from incident_console.accounts.roles import COMMAND
+from incident_console.accounts.roles import COMMAND, RESPOND
 from incident_console.errors import InvalidInput, ServiceError
 from incident_console.incidents import services
 from incident_console.incidents.guide import incident_guide
@@ -27,6 +27,7 @@ from incident_console.incidents.selectors import (
 from incident_console.incidents.sla import rto_clock
 from incident_console.incidents.step_cards import may, step_card_of, step_cards, transitions_for
 from incident_console.incidents.timeline import INCIDENT_CHANGES
+from incident_console.notifications.selectors import undelivered_by_incident, undelivered_of
 from incident_console.runs.models import OutputChunk, StepRun
 
 TIMELINE_PREVIEW = 50
@@ -37,7 +38,12 @@ def dashboard(request):
     incidents = incidents_visible_to(request.user).select_related("scenario")
     active = incidents.filter(status__in=Incident.ACTIVE_STATUSES)
     recent = incidents.exclude(status__in=Incident.ACTIVE_STATUSES)[:20]
-    return render(request, "incidents/dashboard.html", {"active": active, "recent": recent})
+    context = {
+        "active": active,
+        "recent": recent,
+        "undelivered": undelivered_by_incident(request.user),
+    }
+    return render(request, "incidents/dashboard.html", context)
 
 
 @login_required
@@ -115,6 +121,8 @@ def _head_context(incident: Incident, user) -> dict:
         "clock": rto_clock(incident),
         "rto_hours": settings.SLA_RTO_HOURS,
         "members": incident.members.order_by("username"),
+        "undelivered": undelivered_of(incident),
+        "may_respond": may(user, RESPOND),
     }
 
 

@@ -18,16 +18,48 @@ class SendError(Exception):
     pass
 
 
+# What each channel needs before it can send, and the setting that names its recipient.
+REQUIRED_SETTINGS = {
+    "slack": ["SLACK_WEBHOOK_URL"],
+    "telegram": ["TELEGRAM_BOT_TOKEN", "TELEGRAM_CHAT_ID"],
+    "email": ["EMAIL_HOST", "ONCALL_EMAIL"],
+}
+RECIPIENT_SETTING = {
+    "slack": "SLACK_CHANNEL",
+    "telegram": "TELEGRAM_CHAT_ID",
+    "email": "ONCALL_EMAIL",
+}
+
+
+def channel_problems() -> dict[str, str]:
+    """Channel → why it cannot send ("SLACK_WEBHOOK_URL is not set"), for each one that cannot."""
+    problems = {}
+    for channel, names in REQUIRED_SETTINGS.items():
+        unset = [name for name in names if not getattr(settings, name)]
+        if unset:
+            verb = "is" if len(unset) == 1 else "are"
+            problems[channel] = f"{' and '.join(unset)} {verb} not set"
+    return problems
+
+
 def configured_channels() -> dict[str, str]:
     """Channel → recipient, for each channel that has what it needs to send."""
-    channels = {}
-    if settings.SLACK_WEBHOOK_URL:
-        channels["slack"] = settings.SLACK_CHANNEL
-    if settings.TELEGRAM_BOT_TOKEN and settings.TELEGRAM_CHAT_ID:
-        channels["telegram"] = settings.TELEGRAM_CHAT_ID
-    if settings.EMAIL_HOST and settings.ONCALL_EMAIL:
-        channels["email"] = settings.ONCALL_EMAIL
-    return channels
+    problems = channel_problems()
+    return {
+        channel: getattr(settings, setting)
+        for channel, setting in RECIPIENT_SETTING.items()
+        if channel not in problems
+    }
+
+
+def channel_states() -> list[dict[str, str]]:
+    """Each channel with whom it sends to, or why it cannot ("why"), for pages and previews."""
+    problems = channel_problems()
+    configured = configured_channels()
+    return [
+        {"channel": channel, "to": configured.get(channel, ""), "why": problems.get(channel, "")}
+        for channel in RECIPIENT_SETTING
+    ]
 
 
 def _post_json(url: str, payload: dict) -> None:

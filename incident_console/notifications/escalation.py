@@ -10,7 +10,8 @@ from django.utils import timezone
 from incident_console.accounts.roles import RESPOND, require
 from incident_console.incidents.models import Incident, TimelineEntry
 from incident_console.incidents.timeline import timeline_add
-from incident_console.notifications.models import EscalationTimer
+from incident_console.notifications.channels import channel_problems, channel_states
+from incident_console.notifications.models import EscalationTimer, Notification
 from incident_console.notifications.services import contacts_for, notify
 
 PROGRESS = ["open", "acknowledged", "mitigated", "resolved", "closed"]
@@ -102,17 +103,11 @@ def _escalate(incident, names, message, channels, *, reason, actor=None):
     who = ", ".join(c.role + (f" ({c.name})" if c.name else "") for c in contacts) or ", ".join(
         names
     )
-    timeline_add(
-        incident=incident,
-        kind=TimelineEntry.Kind.ESCALATED,
-        actor=actor,
-        message=f"Escalated to {who}" + (f": {message}" if message else ""),
-        data={"rule": reason, "notify": names},
-    )
     subject = f"[{incident.severity.upper()}] #{incident.pk} {incident.title}: escalated to {who}"
     link = f"{_base_url()}{incident.get_absolute_url()}"
     body = "\n".join(filter(None, [message, f"Status: {incident.status}", link]))
-    return notify(
+    said = f": {message}" if message else ""
+    rows = notify(
         incident=incident,
         subject=subject,
         body=body,
@@ -120,7 +115,52 @@ def _escalate(incident, names, message, channels, *, reason, actor=None):
         contacts=contacts,
         channels=channels,
         actor=actor,
+        what=f"Escalation to {who}{said}",
     )
+    queued = sorted({row.channel for row in rows if row.status == Notification.Status.PENDING})
+    # Nothing queued: the "not sent" entry is the whole story, never "Escalated to …".
+    if queued:
+        timeline_add(
+            incident=incident,
+            kind=TimelineEntry.Kind.ESCALATED,
+            actor=actor,
+            message=f"Escalated to {who}{said}",
+            data={"rule": reason, "notify": names, "channels": queued},
+        )
+    return rows
+
+
+def escalation_preview(*, notify_names: list[str]) -> dict:
+    """Who an escalation to these roles or levels reaches, and through which channels."""
+    problems = channel_problems()
+    return {
+        "notify": notify_names,
+        "channels": channel_states(),
+        "contacts": [_reach(contact, problems) for contact in contacts_for(notify_names)],
+    }
+
+
+def _reach(contact, problems: dict[str, str]) -> dict:
+    handles = {
+        "slack": ("@" + contact.slack.lstrip("@")) if contact.slack else "",
+        "telegram": ("@" + contact.telegram.lstrip("@")) if contact.telegram else "",
+        "email": contact.email,
+    }
+    missing = {"slack": "no Slack handle", "telegram": "no Telegram handle", "email": "no email"}
+    return {
+        "role": contact.role,
+        "name": contact.name,
+        "phone": contact.phone,
+        "not_filled_in": contact.not_filled_in,
+        "channels": [
+            {
+                "channel": channel,
+                "to": "" if channel in problems else handle,
+                "why": problems.get(channel) or ("" if handle else missing[channel]),
+            }
+            for channel, handle in handles.items()
+        ],
+    }
 
 
 def _base_url() -> str:

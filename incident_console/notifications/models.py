@@ -16,6 +16,7 @@ class Notification(models.Model):
         SENDING = "sending"
         SENT = "sent"
         FAILED = "failed"
+        SKIPPED = "skipped"
 
     incident = models.ForeignKey(
         "incidents.Incident",
@@ -33,6 +34,10 @@ class Notification(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(db_index=True)
     last_error = models.TextField(blank=True)
+    any_channel = models.BooleanField(
+        default=False,
+        help_text="Sent when no channel was configured: any one channel would have done.",
+    )
     claimed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)

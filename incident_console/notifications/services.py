@@ -9,18 +9,22 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from incident_console.accounts.roles import COMMAND, RESPOND, require
 from incident_console.background.enqueue import enqueue_task
 from incident_console.incidents.models import Contact, EscalationLevel, TimelineEntry
 from incident_console.incidents.timeline import timeline_add
 from incident_console.notifications.channels import (
+    RECIPIENT_SETTING,
     SENDERS,
     SendError,
+    channel_problems,
     configured_channels,
     secret_free,
 )
 from incident_console.notifications.models import Notification
 
 log = logging.getLogger(__name__)
+PENDING, FAILED = Notification.Status.PENDING, Notification.Status.FAILED
 
 
 def contacts_for(names: list[str]) -> list[Contact]:
@@ -33,6 +37,16 @@ def contacts_for(names: list[str]) -> list[Contact]:
         else:
             found += list(Contact.objects.filter(role__iexact=name))
     return list(dict.fromkeys(found))
+
+
+def contact_update(*, contact: Contact, changes: dict[str, str], actor) -> Contact:
+    """Save a commander's edit of one contact's details (already validated by its form)."""
+    require(actor, COMMAND, "editing contacts")
+    for name, value in changes.items():
+        setattr(contact, name, value)
+    contact.save(update_fields=list(changes))
+    log.info("contact %s edited by %s: %s", contact.role, actor.username, ", ".join(changes))
+    return contact
 
 
 def mentions(contacts: list[Contact], channel: str) -> str:
@@ -54,46 +68,79 @@ def notify(
     channels=None,
     actor=None,
     quiet: bool = False,
+    what: str = "",
 ) -> list[Notification]:
-    """Queue one notification per configured channel and send them after commit.
+    """Queue one notification per channel and recipient and send them after commit.
 
-    A channel that is not configured is written on the timeline (nobody was told that way),
-    unless ``quiet``.
+    ``channels`` names the channels that must carry it; without them every configured channel
+    does, and when none is configured each is recorded as not sent (any one would have done).
+    A channel that cannot send becomes a failed row with its reason and a "not sent" entry on
+    the incident's timeline (``what`` names the message there), unless ``quiet``: then it is
+    left out.
     """
-    available = configured_channels()
-    wanted = channels or list(SENDERS)
-    missing = [c for c in wanted if c not in available]
-    if missing and incident is not None and not quiet:
-        timeline_add(
+    problems = channel_problems()
+    wanted, any_channel = _channels_wanted(channels, problems)
+    if quiet:
+        wanted = [channel for channel in wanted if channel not in problems]
+    rows = [
+        Notification.objects.create(
             incident=incident,
-            kind=TimelineEntry.Kind.NOTIFICATION,
-            actor=actor,
-            message=f"Not sent to {', '.join(missing)}: channel not configured",
+            channel=channel,
+            recipient=recipient,
+            subject=subject[:300],
+            body="\n\n".join(filter(None, [body, mentions(list(contacts), channel)])),
+            reason=reason,
+            status=FAILED if channel in problems else PENDING,
+            last_error=problems.get(channel, ""),
+            any_channel=any_channel,
+            next_attempt_at=timezone.now(),
         )
-    now = timezone.now()
-    created = []
-    for channel in wanted:
-        if channel not in available:
-            continue
-        recipients = [available[channel]]
-        if channel == "email":
-            recipients += [c.email for c in contacts if c.email]
-        for recipient in dict.fromkeys(recipients):
-            text = "\n\n".join(filter(None, [body, mentions(list(contacts), channel)]))
-            created.append(
-                Notification.objects.create(
-                    incident=incident,
-                    channel=channel,
-                    recipient=recipient,
-                    subject=subject[:300],
-                    body=text,
-                    reason=reason,
-                    next_attempt_at=now,
-                )
-            )
-    ids = [n.pk for n in created]
+        for channel in wanted
+        for recipient in _recipients(channel, contacts)
+    ]
+    not_sent = [row for row in rows if row.status == FAILED]
+    if not_sent and incident is not None:
+        _record_not_sent(incident, not_sent, what or subject, actor, reason=reason)
+    ids = [row.pk for row in rows if row.status == PENDING]
     transaction.on_commit(lambda: _enqueue(ids))
-    return created
+    return rows
+
+
+def _channels_wanted(channels, problems: dict[str, str]) -> tuple[list[str], bool]:
+    if channels:
+        return list(channels), False
+    configured = [channel for channel in SENDERS if channel not in problems]
+    return (configured, False) if configured else (list(SENDERS), True)
+
+
+def _recipients(channel: str, contacts) -> list[str]:
+    # A channel not configured yet may not know its recipient: the sender asks again later.
+    recipients = [getattr(settings, RECIPIENT_SETTING[channel])]
+    if channel == "email":
+        recipients += [contact.email for contact in contacts if contact.email]
+    return list(dict.fromkeys(recipients))
+
+
+def _record_not_sent(incident, rows, what: str, actor, *, reason: str) -> None:
+    reasons = "; ".join(f"{row.channel}: {row.last_error}" for row in _one_per_channel(rows))
+    if rows[0].any_channel:
+        reasons = f"no notification channel is configured ({reasons})"
+    timeline_add(
+        incident=incident,
+        kind=TimelineEntry.Kind.NOT_SENT,
+        actor=actor,
+        message=f"{what} — not sent: {reasons}",
+        data={
+            "what": what,
+            "reason": reasons,
+            "rule": reason,
+            "notifications": [row.pk for row in rows],
+        },
+    )
+
+
+def _one_per_channel(rows) -> list[Notification]:
+    return list({row.channel: row for row in rows}.values())
 
 
 def _enqueue(ids: list[int]) -> None:
@@ -110,6 +157,10 @@ def notification_send(*, notification_id: int, now=None) -> Notification | None:
     if claimed != 1:
         return None
     notification = Notification.objects.get(pk=notification_id)
+    problem = channel_problems().get(notification.channel)
+    if problem:
+        return _not_sent(notification, problem)
+    notification.recipient = notification.recipient or configured_channels()[notification.channel]
     try:
         SENDERS[notification.channel](
             notification.recipient, notification.subject, notification.body
@@ -119,7 +170,7 @@ def notification_send(*, notification_id: int, now=None) -> Notification | None:
     notification.status = Notification.Status.SENT
     notification.sent_at = timezone.now()
     notification.attempts += 1
-    notification.save(update_fields=["status", "sent_at", "attempts"])
+    notification.save(update_fields=["recipient", "status", "sent_at", "attempts"])
     _record(
         notification,
         f"Sent to {notification.channel} {notification.recipient}: {notification.subject}",
@@ -129,20 +180,38 @@ def notification_send(*, notification_id: int, now=None) -> Notification | None:
 
 def _failed(notification: Notification, error: str) -> Notification:
     notification.attempts += 1
-    notification.last_error = error
     if notification.attempts >= settings.NOTIFY_MAX_ATTEMPTS:
-        notification.status = Notification.Status.FAILED
-        _record(
-            notification,
-            f"Failed to send to {notification.channel} {notification.recipient} "
-            f"after {notification.attempts} attempts: {error}",
-        )
-    else:
-        delay = settings.NOTIFY_RETRY_BASE * 2 ** (notification.attempts - 1)
-        notification.status = Notification.Status.PENDING
-        notification.next_attempt_at = timezone.now() + timedelta(seconds=delay)
+        return _not_sent(notification, error)
+    delay = settings.NOTIFY_RETRY_BASE * 2 ** (notification.attempts - 1)
+    notification.last_error = error
+    notification.status = Notification.Status.PENDING
+    notification.next_attempt_at = timezone.now() + timedelta(seconds=delay)
     notification.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
     log.warning("notification %s to %s failed: %s", notification.pk, notification.channel, error)
+    return notification
+
+
+def _not_sent(notification: Notification, error: str) -> Notification:
+    """Give up on a send (the channel is not configured, or it kept failing) and say so loudly."""
+    notification.status = Notification.Status.FAILED
+    notification.last_error = error
+    notification.save(update_fields=["attempts", "last_error", "status"])
+    log.warning("notification %s to %s not sent: %s", notification.pk, notification.channel, error)
+    if notification.incident_id is None:
+        return notification
+    attempts = f" after {notification.attempts} attempts" if notification.attempts > 1 else ""
+    where = " ".join(filter(None, [notification.channel, notification.recipient]))
+    reason = f"{where}{attempts}: {error}"
+    timeline_add(
+        incident=notification.incident_id,
+        kind=TimelineEntry.Kind.NOT_SENT,
+        message=f"{notification.subject} — not sent to {reason}",
+        data={
+            "what": notification.subject,
+            "reason": reason,
+            "notifications": [notification.pk],
+        },
+    )
     return notification
 
 
@@ -158,6 +227,43 @@ def _record(notification: Notification, message: str) -> None:
                 "status": notification.status,
             },
         )
+
+
+def notifications_retry(*, incident, actor) -> list[Notification]:
+    """Send an incident's undelivered notifications again, through the channels as they are now.
+
+    A row sent on "any channel" whose channel is still not configured is skipped once another
+    channel is: that one carries the message.  Whatever still cannot be sent fails again, loudly.
+    """
+    require(actor, RESPOND, "retrying notifications")
+    problems = channel_problems()
+    some_channel_works = len(problems) < len(SENDERS)
+    retried = []
+    for row in incident.notifications.filter(status=Notification.Status.FAILED):
+        skip = row.any_channel and row.channel in problems and some_channel_works
+        status = Notification.Status.SKIPPED if skip else Notification.Status.PENDING
+        # Compare-and-set: two people pressing Retry together send each message once more.
+        if _reopen(row, status) and not skip:
+            retried.append(row.pk)
+    if retried:
+        timeline_add(
+            incident=incident,
+            kind=TimelineEntry.Kind.NOTIFICATION,
+            actor=actor,
+            message=f"Retrying {len(retried)} undelivered notification(s)",
+            data={"notifications": retried},
+        )
+    transaction.on_commit(lambda: _enqueue(retried))
+    return list(Notification.objects.filter(pk__in=retried))
+
+
+def _reopen(row: Notification, status: str) -> bool:
+    return (
+        Notification.objects.filter(pk=row.pk, status=Notification.Status.FAILED).update(
+            status=status, attempts=0, next_attempt_at=timezone.now()
+        )
+        == 1
+    )
 
 
 def notifications_send_due(*, now=None) -> int:

@@ -13,34 +13,8 @@
   var FINISHED = state.finished_statuses;
   var panes = {};
 
-  function csrfToken() {
-    var match = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
-    return match ? decodeURIComponent(match[1]) : "";
-  }
-
-  function api(method, url, body) {
-    return fetch(url, {
-      method: method,
-      credentials: "same-origin",
-      headers: {"Content-Type": "application/json", "X-CSRFToken": csrfToken()},
-      body: body === undefined ? undefined : JSON.stringify(body),
-    }).then(function (response) {
-      return response.json().catch(function () { return {}; }).then(function (data) {
-        if (!response.ok) { throw data; }
-        return data;
-      });
-    });
-  }
-
-  function describeError(data) {
-    var text = (data && (data.detail || data.error)) || "Request failed";
-    if (data && data.fields) {
-      text += ": " + Object.keys(data.fields).map(function (k) { return k + " " + data.fields[k]; }).join("; ");
-    } else if (data && typeof data === "object" && !data.detail) {
-      text = Object.keys(data).map(function (k) { return k + ": " + data[k]; }).join("; ");
-    }
-    return text;
-  }
+  var api = window.consoleApi.api;
+  var describeError = window.consoleApi.describeError;
 
   function OutputPane(card, runId) {
     this.card = card;

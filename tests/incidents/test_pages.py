@@ -227,7 +227,12 @@ def test_the_page_gives_the_script_the_finished_statuses_of_the_model(incident, 
     state = json.loads(re.search(r'id="page-state"[^>]*>(.*?)</script>', html).group(1))
     finished = [s for s in StepRun.Status.values if s not in StepRun.ACTIVE_STATUSES]
     assert state["finished_statuses"] == finished
-    assert state["incident_changes"] == {"status_changed": "status", "updated": "details"}
+    assert state["incident_changes"] == {
+        "status_changed": "status",
+        "updated": "details",
+        "not_sent": "notifications",
+        "notification": "notifications",
+    }
 
 
 def test_the_script_restates_no_status_or_role(incident):

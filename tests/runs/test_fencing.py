@@ -108,7 +108,8 @@ def test_a_late_end_is_one_timeline_entry_and_no_second_finish(lost_while_runnin
 
 def test_a_late_end_does_not_escalate_again(lost_while_running):
     run, _ = lost_while_running
-    escalations = run.incident.timeline.filter(kind="escalated", data__rule="tick-failed")
+    # Escalated, or "not sent" where no notification channel is configured: once either way.
+    escalations = run.incident.timeline.filter(data__rule="tick-failed")
     assert escalations.count() == 1, "the loss escalates once; its late end does not"
 
 
