@@ -16,7 +16,11 @@ from incident_console.incidents.api import (
 )
 from incident_console.incidents.import_views import runbook_import
 from incident_console.maintenance import views as maintenance_views
-from incident_console.maintenance.api import maintenance_run_now, maintenance_runs
+from incident_console.maintenance.api import (
+    maintenance_checklist_complete,
+    maintenance_run_now,
+    maintenance_runs,
+)
 from incident_console.prometheus import prometheus_metrics
 from incident_console.runs.api import StepRunViewSet
 
@@ -33,6 +37,11 @@ urlpatterns = [
     path("sla/", views.sla_page, name="sla"),
     path("runbooks/import/", runbook_import, name="runbook-import"),
     path("maintenance/", maintenance_views.maintenance_page, name="maintenance"),
+    path(
+        "maintenance/checklists/<slug:key>/",
+        maintenance_views.checklist_complete_view,
+        name="maintenance-checklist-complete",
+    ),
     path("metrics", prometheus_metrics, name="prometheus-metrics"),
     path("incidents/<int:pk>/", views.incident_detail, name="incident-detail"),
     path("incidents/<int:pk>/timeline/", views.incident_timeline, name="incident-timeline"),
@@ -50,6 +59,11 @@ urlpatterns = [
     path("api/alerts/alertmanager/", alertmanager_webhook, name="alertmanager-webhook"),
     path("api/maintenance/runs/", maintenance_runs, name="maintenance-runs"),
     path("api/maintenance/<str:task>/run/", maintenance_run_now, name="maintenance-run-now"),
+    path(
+        "api/maintenance/checklists/<slug:key>/complete/",
+        maintenance_checklist_complete,
+        name="maintenance-checklist-complete-api",
+    ),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "api/docs/",
