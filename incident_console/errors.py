@@ -58,3 +58,10 @@ class PreviousRunLost(ServiceError):
 
     status_code = 409
     code = "previous_run_lost"
+
+
+class NotSent(ServiceError):
+    """A message could not be delivered (the mail server refused or did not answer)."""
+
+    status_code = 502
+    code = "not_sent"

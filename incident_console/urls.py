@@ -23,6 +23,7 @@ from incident_console.maintenance.api import (
 )
 from incident_console.prometheus import prometheus_metrics
 from incident_console.runs.api import StepRunViewSet
+from incident_console.runs.customer_notice_api import customer_notice
 
 router = DefaultRouter()
 router.register("scenarios", ScenarioViewSet, basename="scenario")
@@ -63,6 +64,11 @@ urlpatterns = [
         "api/maintenance/checklists/<slug:key>/complete/",
         maintenance_checklist_complete,
         name="maintenance-checklist-complete-api",
+    ),
+    path(
+        "api/incidents/<int:pk>/steps/<slug:step_id>/customer-notice/",
+        customer_notice,
+        name="incident-customer-notice",
     ),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(

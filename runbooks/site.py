@@ -5,6 +5,7 @@
     contacts.yaml     people and escalation levels
     maintenance.yaml  the scheduled duties and the scenarios alerts and failed duties open
     runbooks/         the scenarios (runbooks/loader.py)
+    notices/          customer notice templates (<name>.txt) a customer_notice step drafts from
 
 The console's code names no site's thing: every bucket, prefix, scenario and person comes from
 here, and ``site_problems`` reports each name that points nowhere, with its file and line.
@@ -170,6 +171,13 @@ class Site(_Strict):
     @property
     def targets_file(self) -> Path:
         return self.path / "targets.yaml"
+
+    def notice_template(self, name: str) -> str | None:
+        """The text of the customer notice template ``name`` (notices/<name>.txt), or None."""
+        try:
+            return (self.path / "notices" / f"{name}.txt").read_text(encoding="utf-8")
+        except OSError:
+            return None
 
     def contact_aliases(self) -> dict[str, str]:
         return {alias.lower(): p.role for p in self.contacts.people for alias in p.aliases}

@@ -13,6 +13,7 @@ from incident_console.errors import Forbidden
 from incident_console.incidents.models import Incident
 from incident_console.incidents.selectors import latest_run_of_step, latest_runs
 from incident_console.incidents.services import incident_transition_role
+from incident_console.runs.customer_notices import notice_card
 from incident_console.runs.models import StepRun
 from incident_console.runs.rendering import step_params_suggested
 
@@ -106,6 +107,7 @@ def step_card(incident: Incident, step: dict, number: int, run: StepRun | None, 
         "params": params,
         "args_display": _args_display(step),
         "actions": step_actions(incident=incident, step=step, run=run, user=user),
+        "notice": notice_card(incident, step, user),
     }
 
 
