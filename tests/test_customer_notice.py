@@ -114,7 +114,8 @@ def test_a_commander_sends_the_edited_notice_and_the_timeline_records_exactly_wh
         "subject": "Ringo Uchet: orders of 26 November lost",
         "body": body,
         "step_id": "notify-customer",
-        "sent": True,
+        "channel": "email",
+        "status": "sent",
     }
     text = "".join(run.chunks.order_by("seq").values_list("text", flat=True))
     assert text == f"To: {CUSTOMER}\nSubject: Ringo Uchet: orders of 26 November lost\n\n{body}"
@@ -158,7 +159,7 @@ def test_a_mail_server_that_refuses_is_recorded_as_not_sent(data_loss, customer,
     assert run.status == "failed" and run.detail.startswith("ConnectionRefusedError")
     entry = data_loss.timeline.get(run=run)
     assert entry.message.startswith(f"Customer notice NOT sent to {CUSTOMER} (ConnectionRefused")
-    assert entry.data["sent"] is False
+    assert entry.data["status"] == "failed"
 
 
 def test_the_step_cannot_be_run_like_a_command(data_loss, user):

@@ -407,18 +407,21 @@ class ChecklistState:
 def checklists_state(*, now: datetime | None = None) -> list[ChecklistState]:
     """Each of the site's checklists, its last completion and whether it is done, due or overdue."""
     now = now or timezone.now()
+    completions = ChecklistCompletion.objects.select_related("completed_by")
     states = []
     for key, checklist in current_site().maintenance.checklists.items():
-        last = ChecklistCompletion.objects.filter(checklist=key).select_related("completed_by")
-        last = last.first()
+        last = completions.filter(checklist=key).first()
         due_at = last.completed_at + PERIODS[checklist.every] if last else None
-        if due_at is None or due_at <= now:
-            late = due_at is not None and now >= due_at + GRACE[checklist.every]
-            state = "overdue" if late else "due"
-        else:
-            state = "done"
-        states.append(ChecklistState(key, checklist, last, state, due_at))
+        states.append(ChecklistState(key, checklist, last, _state(checklist, due_at, now), due_at))
     return states
+
+
+def _state(checklist: Checklist, due_at: datetime | None, now: datetime) -> str:
+    if due_at is None:
+        return "due"
+    if now < due_at:
+        return "done"
+    return "overdue" if now >= due_at + GRACE[checklist.every] else "due"
 
 
 def checklist_complete(*, checklist: str, actor, ticked: list[str], note: str):

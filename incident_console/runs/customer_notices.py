@@ -121,12 +121,15 @@ def customer_notice_send(
     to, problem = customer_email()
     if problem:
         raise InvalidInput(problem)
+    sent = {"to": to, "subject": subject, "body": body}
+    # Sent first, then recorded: the timeline says what left, never what was meant to.
     try:
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to], fail_silently=False)
     except (OSError, smtplib.SMTPException) as error:
-        _record(incident, step, actor, to, subject, body, error=f"{type(error).__name__}: {error}")
+        why = f"{type(error).__name__}: {error}"
+        _record(incident=incident, step=step, actor=actor, message=sent, error=why)
         raise NotSent(f"the notice to {to} was not sent: {error}") from None
-    return _record(incident, step, actor, to, subject, body)
+    return _record(incident=incident, step=step, actor=actor, message=sent)
 
 
 def _valid_message(subject: str, body: str) -> tuple[str, str]:
@@ -141,27 +144,33 @@ def _valid_message(subject: str, body: str) -> tuple[str, str]:
     return subject, body + "\n"
 
 
-def _record(incident, step, actor, to, subject, body, error: str = "") -> StepRun:
-    sent = f"To: {to}\nSubject: {subject}\n\n{body}"
-    message = (
+def _record(*, incident, step, actor, message: dict[str, str], error: str = "") -> StepRun:
+    """The step's run and timeline entry: exactly what was sent, or that it was not."""
+    to, subject, body = message["to"], message["subject"], message["body"]
+    text = f"To: {to}\nSubject: {subject}\n\n{body}"
+    said = (
         f"Customer notice NOT sent to {to} ({error}): “{subject}”"
         if error
         else f"Customer notice sent to {to}\nSubject: {subject}\n\n{body}"
     )
-    lines = [("stdout", sent)] + ([("stderr", f"not sent: {error}\n")] if error else [])
+    lines = [("stdout", text)] + ([("stderr", f"not sent: {error}\n")] if error else [])
     chunks = lines_to_chunks(lines, 1)
-    spec = {"to": to, "subject": subject, "body": body}
     now = timezone.now()
     with transaction.atomic():
         run = _create_run(
             incident=incident,
             step=step,
             actor=actor,
-            rendered=RenderedStep(step, {}, spec, f"email to {to}: {subject}", 1, {}, ""),
+            rendered=RenderedStep(step, {}, message, f"email to {to}: {subject}", 1, {}, ""),
             timeline={
                 "kind": TimelineEntry.Kind.NOTIFICATION,
-                "message": message,
-                "data": {**spec, "step_id": step.id, "sent": not error},
+                "message": said,
+                "data": {
+                    **message,
+                    "step_id": step.id,
+                    "channel": "email",
+                    "status": "failed" if error else "sent",
+                },
             },
             status=StepRun.Status.FAILED if error else StepRun.Status.SUCCEEDED,
             detail=error,
