@@ -1,8 +1,11 @@
 """The runbook's daily, weekly and monthly duties against the loopback production."""
 
 from datetime import timedelta
+from pathlib import Path
 
+import paramiko
 import pytest
+import yaml
 from django.utils import timezone
 
 from incident_console.incidents.models import Incident
@@ -180,3 +183,25 @@ def test_alerts_fail_when_alertmanager_is_unhealthy(world, settings):
     assert alerts.summary.startswith(
         f"Alertmanager is not healthy: {world.http_url}/broken/-/healthy"
     )
+
+
+def test_a_duty_whose_target_is_not_in_the_targets_file_is_not_checked(world, settings):
+    targets = yaml.safe_load(Path(settings.TARGETS_FILE).read_text())
+    del targets["targets"]["prod-host"]
+    Path(settings.TARGETS_FILE).write_text(yaml.safe_dump(targets))
+    run = maintenance_run(task="resources")
+    assert (run.status, run.summary, run.fix_link) == (
+        "not_checked",
+        "not checked: no target named 'prod-host'",
+        "/targets/#prod-host",
+    )
+
+
+def test_a_refused_ssh_key_is_a_setup_problem_not_a_failure(world, sshd):
+    stranger = world.tmp / "stranger_key"
+    paramiko.RSAKey.generate(2048).write_private_key_file(str(stranger))
+    (world.tmp / "ssh_key").write_text(stranger.read_text())
+    run = maintenance_run(task="resources")
+    assert run.status == "not_checked"
+    assert run.summary == f"not checked: prod-host: authentication as {sshd.user} was refused"
+    assert not Incident.objects.exists()
