@@ -65,3 +65,10 @@ class NeedsUnmet(ServiceError):
 
     status_code = 409
     code = "needs_unmet"
+
+
+class NotSent(ServiceError):
+    """A message could not be delivered (the mail server refused or did not answer)."""
+
+    status_code = 502
+    code = "not_sent"

@@ -16,11 +16,16 @@ from incident_console.incidents.api import (
 )
 from incident_console.incidents.import_views import runbook_import
 from incident_console.maintenance import views as maintenance_views
-from incident_console.maintenance.api import maintenance_run_now, maintenance_runs
+from incident_console.maintenance.api import (
+    maintenance_checklist_complete,
+    maintenance_run_now,
+    maintenance_runs,
+)
 from incident_console.notifications import views as notification_views
 from incident_console.notifications.api import escalation_preview_api
 from incident_console.prometheus import prometheus_metrics
 from incident_console.runs.api import StepRunViewSet
+from incident_console.runs.customer_notice_api import customer_notice
 from incident_console.targets.views import targets_page
 
 router = DefaultRouter()
@@ -37,6 +42,11 @@ urlpatterns = [
     path("runbooks/import/", runbook_import, name="runbook-import"),
     path("maintenance/", maintenance_views.maintenance_page, name="maintenance"),
     path("targets/", targets_page, name="targets"),
+    path(
+        "maintenance/checklists/<slug:key>/",
+        maintenance_views.checklist_complete_view,
+        name="maintenance-checklist-complete",
+    ),
     path("metrics", prometheus_metrics, name="prometheus-metrics"),
     path("contacts/", notification_views.contacts_page, name="contacts"),
     path("contacts/<int:pk>/edit/", notification_views.contact_edit, name="contact-edit"),
@@ -63,6 +73,16 @@ urlpatterns = [
     path("api/maintenance/runs/", maintenance_runs, name="maintenance-runs"),
     path("api/maintenance/<str:task>/run/", maintenance_run_now, name="maintenance-run-now"),
     path("api/escalation/preview/", escalation_preview_api, name="escalation-preview"),
+    path(
+        "api/maintenance/checklists/<slug:key>/complete/",
+        maintenance_checklist_complete,
+        name="maintenance-checklist-complete-api",
+    ),
+    path(
+        "api/incidents/<int:pk>/steps/<slug:step_id>/customer-notice/",
+        customer_notice,
+        name="incident-customer-notice",
+    ),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "api/docs/",

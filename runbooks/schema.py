@@ -15,8 +15,12 @@ from executors.sqltext import scan_sql
 
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
 Severity = Literal["sev1", "sev2", "sev3", "sev4"]
-ExecutorKind = Literal["shell", "manual", "ssh", "postgres", "s3", "http", "docker"]
+ExecutorKind = Literal[
+    "shell", "manual", "ssh", "postgres", "s3", "http", "docker", "customer_notice"
+]
 COMMAND_EXECUTORS = ("shell", "ssh")
+# customer_notice: the template under the site's notices/ and when the next update is promised.
+NOTICE_ARGS = ("template", "next_update_minutes")
 ACTION_EXECUTORS = ("postgres", "s3", "http", "docker")
 
 
@@ -166,10 +170,30 @@ class Step(_Strict):
             raise ValueError(f"a {self.executor} step needs an action")
         if self.executor == "manual" and self.target != "local":
             raise ValueError("a manual step has no target")
+        if self.executor == "customer_notice":
+            self._is_a_customer_notice()
         if self.option and not self.one_of:
             raise ValueError("option names one way of a one_of group; this step has no one_of")
         self._placeholders_are_declared()
         return self
+
+    def _is_a_customer_notice(self) -> None:
+        """A notice drafted from the site's template ``args.template`` and emailed to the site's
+        customer contact: nothing runs anywhere, so no target, action or parameters."""
+        if self.target != "local" or self.action or self.params:
+            raise ValueError(
+                "a customer_notice step has no target, action or params: it emails the "
+                "site's customer contact"
+            )
+        unknown = sorted(set(self.args) - set(NOTICE_ARGS))
+        if unknown:
+            raise ValueError(f"a customer_notice step has no argument {', '.join(unknown)}")
+        template = self.args.get("template")
+        if not isinstance(template, str) or not re.fullmatch(SLUG, template):
+            raise ValueError("a customer_notice step needs args.template, a notice's name")
+        minutes = self.args.get("next_update_minutes", 60)
+        if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes < 1:
+            raise ValueError("args.next_update_minutes must be a whole number of minutes")
 
     def _placeholders_are_declared(self) -> None:
         declared = {p.name for p in self.params}

@@ -5,6 +5,7 @@
     contacts.yaml     people and escalation levels
     maintenance.yaml  the scheduled duties and the scenarios alerts and failed duties open
     runbooks/         the scenarios (runbooks/loader.py)
+    notices/          customer notice templates (<name>.txt) a customer_notice step drafts from
 
 The console's code names no site's thing: every bucket, prefix, scenario and person comes from
 here, and ``site_problems`` reports each name that points nowhere, with its file and line.
@@ -87,6 +88,8 @@ class Level(_Strict):
 class Contacts(_Strict):
     people: list[Person] = Field(default_factory=list)
     levels: list[Level] = Field(default_factory=list)
+    # The role of the person customer notices (a customer_notice step) are emailed to.
+    customer: str | None = None
 
 
 class Schedule(_Strict):
@@ -126,12 +129,30 @@ class Duty(_Strict):
         return self
 
 
+class Checklist(_Strict):
+    """A duty a person does: every item ticked, a note written, recorded with their name."""
+
+    title: str
+    title_ru: str = ""
+    description: str = ""
+    every: Literal["day", "week", "month"]
+    items: list[str] = Field(min_length=1)
+
+
 class Maintenance(_Strict):
     # An alert that no runbook lists under `alerts:` opens this scenario.
     unrouted_alert_scenario: str
     # A failed duty with `opens_incident: true` opens this one (default: the one above).
     failed_duty_scenario: str | None = None
     duties: dict[str, Duty] = Field(default_factory=dict)
+    checklists: dict[str, Checklist] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _names_are_unique(self) -> Maintenance:
+        both = sorted(set(self.duties) & set(self.checklists))
+        if both:
+            raise ValueError(f"a duty and a checklist share the name {', '.join(both)}")
+        return self
 
     @property
     def failure_scenario(self) -> str:
@@ -152,6 +173,13 @@ class Site(_Strict):
     @property
     def targets_file(self) -> Path:
         return self.path / "targets.yaml"
+
+    def notice_template(self, name: str) -> str | None:
+        """The text of the customer notice template ``name`` (notices/<name>.txt), or None."""
+        try:
+            return (self.path / "notices" / f"{name}.txt").read_text(encoding="utf-8")
+        except OSError:
+            return None
 
     def contact_aliases(self) -> dict[str, str]:
         return {alias.lower(): p.role for p in self.contacts.people for alias in p.aliases}
@@ -274,6 +302,11 @@ def site_problems(
             if role not in roles:
                 loc: Path_ = ("levels", index, "contacts", position)
                 problems.append(site.error("contacts.yaml", loc, f"no person with role {role!r}"))
+    customer = site.contacts.customer
+    if customer is not None and customer not in roles:
+        problems.append(
+            site.error("contacts.yaml", ("customer",), f"no person with role {customer!r}")
+        )
     return problems
 
 

@@ -93,6 +93,25 @@ def test_an_escalation_naming_someone_the_site_lacks_is_a_warning(copy):
     ]
 
 
+def test_a_customer_notice_without_its_template_is_a_warning(copy):
+    (copy / "notices" / "data-loss.txt").unlink()
+    assert site_messages() == [
+        (
+            "site.W004",
+            f"{copy}/runbooks/data-loss.yaml: step notify-customer: "
+            f"no template {copy}/notices/data-loss.txt",
+        )
+    ]
+
+
+def test_a_customer_contact_naming_nobody_fails_the_check(copy):
+    text = (copy / "contacts.yaml").read_text()
+    (copy / "contacts.yaml").write_text(text.replace("customer: Customer", "customer: Client"))
+    assert site_messages() == [
+        ("site.E002", f"{copy}/contacts.yaml:35: customer: no person with role 'Client'")
+    ]
+
+
 @pytest.mark.django_db
 def test_load_site_writes_the_contacts_levels_and_schedules_of_the_site():
     Contact.objects.all().delete()
@@ -103,6 +122,7 @@ def test_load_site_writes_the_contacts_levels_and_schedules_of_the_site():
         "AWS Support",
         "Backend Lead",
         "Backup DevOps",
+        "Customer",
         "DigitalOcean Support",
         "Lead DevOps",
         "Tech Lead",
@@ -126,7 +146,7 @@ def test_load_site_again_changes_nothing_and_keeps_what_the_admin_filled_in():
     assert out.getvalue() == "site Ringo Uchet: 0 created, 0 updated, 0 disabled\n"
     ivan = Contact.objects.get(role="Lead DevOps")
     assert (ivan.name, ivan.phone) == ("Ivan", "+7 900 000-00-00")
-    assert Contact.objects.count() == 6
+    assert Contact.objects.count() == 7
 
 
 @pytest.mark.django_db

@@ -61,4 +61,23 @@ def check_site(app_configs, **kwargs):
                         f"not a role or level of {site.path / 'contacts.yaml'}"
                     )
                     messages.append(Warning(message, id="site.W003"))
+        messages += _notice_problems(site, loaded)
     return messages
+
+
+def _notice_problems(site, loaded) -> list[Warning]:
+    """A customer_notice step needs the site's template and a customer contact (site.W004)."""
+    problems = []
+    for step in loaded.runbook.steps:
+        if step.executor != "customer_notice":
+            continue
+        name = step.args["template"]
+        if site.notice_template(name) is None:
+            reason = f"no template {site.path / 'notices' / name}.txt"
+        elif not site.contacts.customer:
+            reason = f"{site.path / 'contacts.yaml'} names no customer contact (customer:)"
+        else:
+            continue
+        message = f"{loaded.path}: step {step.id}: {reason}"
+        problems.append(Warning(message, id="site.W004"))
+    return problems

@@ -79,3 +79,37 @@ def sla_report(incidents) -> dict:
         if acknowledge
         else None,
     }
+
+
+def data_window(incident: Incident) -> str:
+    """Which data an incident lost, in words for the customer, from what the console recorded:
+    the newest backup a step listed and when a restore from it started."""
+    from incident_console.runs.models import StepRun
+
+    rpo = rpo_hours(incident)
+    runs = incident.runs.filter(status=StepRun.Status.SUCCEEDED).order_by("-finished_at", "-pk")
+    backup = next(
+        (r.outputs["latest_modified"] for r in runs if r.outputs.get("latest_modified")), None
+    )
+    if backup is None:
+        return (
+            "not known yet; we will say which period of data is affected in the next update "
+            f"(our recovery point objective is {rpo:g} h)."
+        )
+    since = datetime.fromisoformat(backup)
+    restore = next(
+        (r for r in runs if r.executor == "postgres" and r.command.get("action") == "restore"),
+        None,
+    )
+    if restore is None:
+        return (
+            f"our most recent backup is from {since:%Y-%m-%d %H:%M} UTC; data written after it "
+            f"may be lost (our recovery point objective is {rpo:g} h)."
+        )
+    hours = (restore.started_at - since).total_seconds() / 3600
+    verdict = "more than" if hours > rpo else "within"
+    return (
+        f"data written between {since:%Y-%m-%d %H:%M} and {restore.started_at:%Y-%m-%d %H:%M} "
+        f"UTC ({hours:.1f} h) could not be restored; that is {verdict} our recovery point "
+        f"objective of {rpo:g} h."
+    )

@@ -14,6 +14,7 @@ from incident_console.incidents.guide import StepGuideCard, incident_guide
 from incident_console.incidents.models import Incident
 from incident_console.incidents.selectors import latest_run_of_step, latest_runs
 from incident_console.incidents.services import incident_transition_role
+from incident_console.runs.customer_notices import notice_card
 from incident_console.runs.models import StepRun
 from incident_console.runs.rendering import step_params_suggested
 from incident_console.targets.selectors import target_check_of, target_host
@@ -131,6 +132,7 @@ def step_card(
         "target_host": target_host(step.get("target", "local")),
         "target_check": target_check_of(step.get("target", "local")),
         "actions": step_actions(incident=incident, step=step, run=run, user=user, guide=guide),
+        "notice": notice_card(incident, step, user),
     }
 
 

@@ -3,8 +3,8 @@ from rest_framework import serializers, status
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
-from incident_console.maintenance.models import MaintenanceRun
-from incident_console.maintenance.services import maintenance_start
+from incident_console.maintenance.models import ChecklistCompletion, MaintenanceRun
+from incident_console.maintenance.services import checklist_complete, maintenance_start
 
 
 class MaintenanceRunSerializer(serializers.ModelSerializer):
@@ -15,11 +15,26 @@ class MaintenanceRunSerializer(serializers.ModelSerializer):
             "task",
             "title",
             "status",
+            "summary",
+            "fix_link",
             "output",
             "started_at",
             "finished_at",
             "incident",
         ]
+
+
+class ChecklistCompletionSerializer(serializers.ModelSerializer):
+    completed_by = serializers.CharField(source="completed_by.username", read_only=True)
+
+    class Meta:
+        model = ChecklistCompletion
+        fields = ["id", "checklist", "title", "items", "note", "completed_by", "completed_at"]
+
+
+class ChecklistCompleteSerializer(serializers.Serializer):
+    items = serializers.ListField(child=serializers.CharField(), help_text="The items ticked.")
+    note = serializers.CharField(allow_blank=True, default="")
 
 
 @extend_schema(responses=MaintenanceRunSerializer(many=True))
@@ -35,3 +50,16 @@ def maintenance_run_now(request, task: str):
     """Start one duty now (commander)."""
     maintenance_start(task=task, actor=request.user)
     return Response({"task": task, "queued": True}, status=status.HTTP_202_ACCEPTED)
+
+
+@extend_schema(request=ChecklistCompleteSerializer, responses={201: ChecklistCompletionSerializer})
+@api_view(["POST"])
+def maintenance_checklist_complete(request, key: str):
+    """Record a checklist done by the caller (responder): every item ticked, and a note."""
+    serializer = ChecklistCompleteSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    data = serializer.validated_data
+    done = checklist_complete(
+        checklist=key, actor=request.user, ticked=data["items"], note=data["note"]
+    )
+    return Response(ChecklistCompletionSerializer(done).data, status=status.HTTP_201_CREATED)

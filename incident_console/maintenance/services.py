@@ -14,31 +14,77 @@ from django.utils import timezone
 
 from executors import ExecutorError
 from executors.http import HTTPExecutor
-from incident_console.accounts.roles import COMMAND, require, system_user
+from incident_console.accounts.roles import COMMAND, RESPOND, require, system_user
 from incident_console.background.enqueue import enqueue_task
-from incident_console.errors import NotFound
-from incident_console.incidents.models import Incident
+from incident_console.errors import InvalidInput, NotFound
+from incident_console.incidents.models import Incident, Scenario
 from incident_console.incidents.sla import sla_report
-from incident_console.maintenance.models import MaintenanceRun
+from incident_console.maintenance.models import ChecklistCompletion, MaintenanceRun
 from incident_console.notifications.services import notify
 from incident_console.runs.executors import build_executor, targets
 from incident_console.runs.models import StepRun
 from incident_console.site import current_site
-from runbooks.site import Duty
+from runbooks.site import Checklist, Duty
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What a duty found, in one line that says what and why ("last full backup is 30 h old")."""
+
+    passed: bool
+    summary: str
+
+
+class NotChecked(Exception):  # noqa: N818 - an outcome, like the status it records
+    """The duty could not check, because of the console's own configuration (a credential or a
+    setting is missing), not because of what it checks: a setup problem, never an outage."""
+
+    def __init__(self, why: str, *, link: str) -> None:
+        super().__init__(why)
+        self.why = why
+        self.link = link
 
 
 @dataclass(frozen=True)
 class Check:
     title: str
     period: str
-    run: Callable[[list[str]], bool]
+    run: Callable[[list[str]], Finding]
     opens_incident: bool = False
 
 
+# Where a person fixes what kept a duty from checking.  The targets page says, per target,
+# which credential is missing and where to set it; settings are the environment (README).
+TARGETS_PAGE = "/targets/"
+SETTINGS_HELP = "/maintenance/#settings"
+# Errors that mean the console's own setup is wrong, not the target: a refused key, an
+# unknown host key, credentials the bucket does not know.
+SETUP_ERRORS = ("authentication as", "host key", "known_hosts", "private key", "credential")
+S3_CREDENTIAL_ERRORS = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "NoCredentialsError"}
+
+
+def target_link(name: str) -> str:
+    return f"{TARGETS_PAGE}#{name}"
+
+
 def _execute(kind: str, target: str, step: dict, lines: list[str]):
-    return _run(build_executor(kind, timeout=300, target=target).executor, step, lines)
+    """Run one step of a duty on a target; a setup problem on the console's side is NotChecked."""
+    try:
+        built = build_executor(kind, timeout=300, target=target)
+    except ExecutorError as error:
+        raise NotChecked(str(error), link=target_link(target)) from None
+    try:
+        result = _run(built.executor, step, lines)
+    except ExecutorError as error:
+        if any(marker in str(error) for marker in SETUP_ERRORS):
+            raise NotChecked(f"{target}: {error}", link=target_link(target)) from None
+        raise
+    if result.detail in S3_CREDENTIAL_ERRORS:
+        why = f"{target} refused the console's credentials ({result.detail})"
+        raise NotChecked(why, link=target_link(target))
+    return result
 
 
 def _run(executor, step: dict, lines: list[str]):
@@ -51,7 +97,15 @@ def _run(executor, step: dict, lines: list[str]):
     return result
 
 
-def backups_check(duty: Duty, lines: list[str]) -> bool:
+def _why(result) -> str:
+    return result.detail or (f"exit {result.exit_code}" if result.exit_code else result.status)
+
+
+def _hours(hours: float) -> str:
+    return f"{hours:.0f} h" if hours >= 10 else f"{hours:.1f} h"
+
+
+def backups_check(duty: Duty, lines: list[str]) -> Finding:
     """The newest full backup under the duty's prefix of its bucket is younger than the RPO."""
     result = _execute(
         "s3",
@@ -59,52 +113,71 @@ def backups_check(duty: Duty, lines: list[str]) -> bool:
         {"action": "list", "args": {"prefix": duty.prefix, "limit": 5}},
         lines,
     )
+    if result.status != "succeeded":
+        return Finding(False, f"could not list {duty.prefix} in {duty.target}: {_why(result)}")
     newest = result.outputs.get("latest_modified")
-    if result.status != "succeeded" or not newest:
-        lines.append("no backup found")
-        return False
+    if not newest:
+        return Finding(False, f"no full backup under {duty.prefix} in {duty.target}")
     age = timezone.now() - datetime.fromisoformat(newest)
     hours = age.total_seconds() / 3600
     lines.append(
         f"newest backup {result.outputs['latest_key']} is {hours:.1f} h old "
         f"(RPO {settings.SLA_RPO_HOURS:g} h)"
     )
-    return hours <= settings.SLA_RPO_HOURS
+    summary = f"last full backup is {_hours(hours)} old (RPO {settings.SLA_RPO_HOURS:g} h)"
+    return Finding(hours <= settings.SLA_RPO_HOURS, summary)
 
 
-def retention_check(duty: Duty, lines: list[str]) -> bool:
+def retention_check(duty: Duty, lines: list[str]) -> Finding:
     """The duty's bucket has a lifecycle policy that expires old backups."""
-    return _execute("s3", duty.target, {"action": "lifecycle"}, lines).status == "succeeded"
+    result = _execute("s3", duty.target, {"action": "lifecycle"}, lines)
+    if result.status == "succeeded":
+        return Finding(True, f"{result.outputs.get('rules', 0)} lifecycle rule(s) on {duty.target}")
+    if result.detail == "no lifecycle configuration":
+        return Finding(False, f"{duty.target} has no lifecycle policy: old backups never expire")
+    return Finding(False, f"could not read the lifecycle policy of {duty.target}: {_why(result)}")
 
 
-def alerts_check(duty: Duty, lines: list[str]) -> bool:
+def alerts_check(duty: Duty, lines: list[str]) -> Finding:
     """No alert is firing without an incident, and Alertmanager answers its health check."""
     from incident_console.alerts.models import Alert
 
-    orphans = Alert.objects.filter(status="firing").exclude(
-        incident__status__in=Incident.ACTIVE_STATUSES
+    orphans = list(
+        Alert.objects.filter(status="firing").exclude(incident__status__in=Incident.ACTIVE_STATUSES)
     )
     for alert in orphans:
         lines.append(f"firing without an open incident: {alert.alertname} {alert.labels}")
     day = Alert.objects.filter(last_received_at__gte=timezone.now() - timedelta(days=1)).count()
     lines.append(f"{day} alerts received in the last 24 h")
-    healthy = True
-    if settings.ALERTMANAGER_URL:
-        step = {"args": {"url": f"{settings.ALERTMANAGER_URL.rstrip('/')}/-/healthy"}}
-        healthy = _run(HTTPExecutor(timeout=15), step, lines).status == "succeeded"
-    else:
+    if orphans:
+        return Finding(False, f"{len(orphans)} alert(s) firing without an open incident")
+    if not settings.ALERTMANAGER_URL:
         lines.append("ALERTMANAGER_URL is not set: Alertmanager itself was not checked")
-    return healthy and not orphans.exists()
+        raise NotChecked("ALERTMANAGER_URL is not set", link=SETTINGS_HELP)
+    url = f"{settings.ALERTMANAGER_URL.rstrip('/')}/-/healthy"
+    result = _run(HTTPExecutor(timeout=15), {"args": {"url": url}}, lines)
+    if result.status != "succeeded":
+        return Finding(False, f"Alertmanager is not healthy: {url} answered {_why(result)}")
+    return Finding(True, f"Alertmanager healthy; {day} alert(s) in 24 h, none without an incident")
 
 
-def resources_check(duty: Duty, lines: list[str]) -> bool:
+def resources_check(duty: Duty, lines: list[str]) -> Finding:
     """No filesystem of the duty's host (local or ssh) is fuller than its max_use_percent."""
-    kind = "ssh" if targets()[duty.target].kind == "ssh" else "shell"
+    target = targets().get(duty.target)
+    if target is None:
+        raise NotChecked(f"no target named {duty.target!r}", link=target_link(duty.target))
+    first = len(lines)
+    kind = "ssh" if target.kind == "ssh" else "shell"
     result = _execute(kind, duty.target, {"argv": ["df", "-P"]}, lines)
+    if result.status != "succeeded":
+        return Finding(False, f"df failed on {duty.target}: {_why(result)}")
     limit = duty.max_use_percent
-    full = [line for line in lines if _use_percent(line) > limit]
+    full = [line for line in lines[first:] if _use_percent(line) > limit]
     lines.extend(f"over {limit}%: {line}" for line in full)
-    return result.status == "succeeded" and not full
+    if full:
+        mounts = ", ".join(f"{line.split()[5]} {line.split()[4]}" for line in full)
+        return Finding(False, f"{mounts} full on {duty.target} (limit {limit}%)")
+    return Finding(True, f"every filesystem on {duty.target} is under {limit}%")
 
 
 def _use_percent(df_line: str) -> int:
@@ -114,24 +187,29 @@ def _use_percent(df_line: str) -> int:
     return 0
 
 
-def sla_review(duty: Duty, lines: list[str]) -> bool:
+def sla_review(duty: Duty, lines: list[str]) -> Finding:
     """Last month's MTTR against its target and the incidents that broke the RTO."""
     since = timezone.now() - timedelta(days=31)
     report = sla_report(
         Incident.objects.filter(opened_at__gte=since, is_drill=False).select_related("scenario")
     )
-    lines.append(f"MTTR {report['mttr_hours']} h (target {report['mttr_target_hours']:g} h)")
+    mttr, target = report["mttr_hours"], report["mttr_target_hours"]
+    lines.append(f"MTTR {mttr} h (target {target:g} h)")
     for incident in report["rto_breaches"]:
         # The maintenance page is open to every login: a restricted incident stays unnamed.
         name = (
             "a restricted incident" if incident.restricted else f"#{incident.pk} {incident.title}"
         )
         lines.append(f"RTO broken: {name}")
-    mttr_ok = report["mttr_hours"] is None or report["mttr_hours"] <= report["mttr_target_hours"]
-    return mttr_ok and not report["rto_breaches"]
+    broken = len(report["rto_breaches"])
+    if broken:
+        return Finding(False, f"{broken} incident(s) broke the RTO last month")
+    if mttr is not None and mttr > target:
+        return Finding(False, f"MTTR {mttr} h is over its {target:g} h target")
+    return Finding(True, "no incident broke the RTO" + (f"; MTTR {mttr} h" if mttr else ""))
 
 
-def dr_drill(duty: Duty, lines: list[str]) -> bool:
+def dr_drill(duty: Duty, lines: list[str]) -> Finding:
     """Open a drill incident of the chosen scenario for the team to walk through."""
     from incident_console.incidents.services import incident_open
 
@@ -144,15 +222,17 @@ def dr_drill(duty: Duty, lines: list[str]) -> bool:
         is_drill=True,
     )
     lines.append(f"opened drill #{incident.pk} ({incident.scenario.title})")
-    return True
+    return Finding(True, f"opened drill #{incident.pk} ({incident.scenario.title})")
 
 
-def test_restore(duty: Duty, lines: list[str]) -> bool:
+def test_restore(duty: Duty, lines: list[str]) -> Finding:
     """Walk the duty's restore procedure: latest backup into a scratch database, rows counted."""
     from incident_console.incidents.services import incident_open
     from incident_console.runs.execution import step_run_execute
     from incident_console.runs.services import step_run_start
 
+    scenario = Scenario.objects.get(slug=duty.scenario)
+    _targets_are_configured(scenario.runbook.steps)
     user = maintenance_user()
     incident = incident_open(
         scenario_slug=duty.scenario,
@@ -175,14 +255,26 @@ def test_restore(duty: Duty, lines: list[str]) -> bool:
         run = step_run_execute(run_id=run.pk, task_id=run.task_id)
         lines.append(f"{step.title}: {run.status}")
         if run.status != StepRun.Status.SUCCEEDED:
-            return False
-    return True
+            return Finding(False, f"“{step.title}” {run.status} (drill #{incident.pk})")
+    return Finding(True, f"the latest backup restored and counted (drill #{incident.pk})")
 
 
-# Each kind of check a site's duty can name (maintenance.yaml), with its default title.
-CHECK_KINDS: dict[str, tuple[str, Callable[[Duty, list[str]], bool]]] = {
-    "backups": ("Backups succeeded (newest backup younger than the RPO)", backups_check),
-    "alerts": ("Alerts checked", alerts_check),
+def _targets_are_configured(steps) -> None:
+    """Before a procedure opens anything: each step's target exists and its credentials resolve."""
+    for step in steps:
+        if step.executor == "manual":
+            continue
+        try:
+            build_executor(step.executor, timeout=60, target=step.target)
+        except ExecutorError as error:
+            raise NotChecked(f"{step.target}: {error}", link=target_link(step.target)) from None
+
+
+# Each kind of check a site's duty can name (maintenance.yaml), with its default title: the
+# duty's name, never a claim that it passed.
+CHECK_KINDS: dict[str, tuple[str, Callable[[Duty, list[str]], Finding]]] = {
+    "backups": ("Backups", backups_check),
+    "alerts": ("Alerts", alerts_check),
     "resources": ("Resource usage (disks under {max_use_percent}%)", resources_check),
     "test_restore": ("Test restore of the latest backup", test_restore),
     "retention": ("Retention policy of the backups bucket", retention_check),
@@ -227,23 +319,38 @@ def maintenance_start(*, task: str, actor) -> None:
 
 
 def maintenance_run(*, task: str) -> MaintenanceRun:
-    """Run one check now and record it; a failure notifies and may open an incident."""
+    """Run one check now and record what it found.
+
+    A failure notifies and may open an incident titled with what failed and why; a duty the
+    console could not check (its own configuration) is recorded as not checked, opens nothing
+    and shows up in ``setup_problems()``.
+    """
     check = CHECKS[task]
     record = MaintenanceRun.objects.create(task=task, title=check.title)
     lines: list[str] = []
-    try:
-        passed = bool(check.run(lines))
-    except (ExecutorError, Exception) as error:  # noqa: BLE001 - a check that crashes has failed
-        log.exception("maintenance %s crashed", task)
-        lines.append(f"error: {type(error).__name__}: {error}")
-        passed = False
-    record.status = MaintenanceRun.Status.PASSED if passed else MaintenanceRun.Status.FAILED
+    record.status, record.summary, record.fix_link = _outcome(task, check, lines)
     record.output = "\n".join(lines)[:200_000]
     record.finished_at = timezone.now()
-    if not passed:
+    if record.status == MaintenanceRun.Status.FAILED:
         record.incident = _on_failure(check, record)
-    record.save(update_fields=["status", "output", "finished_at", "incident"])
+    record.save(
+        update_fields=["status", "summary", "fix_link", "output", "finished_at", "incident"]
+    )
     return record
+
+
+def _outcome(task: str, check: Check, lines: list[str]) -> tuple[str, str, str]:
+    Status = MaintenanceRun.Status
+    try:
+        finding = check.run(lines)
+    except NotChecked as missing:
+        lines.append(f"not checked: {missing.why}")
+        return Status.NOT_CHECKED, f"not checked: {missing.why}"[:300], missing.link
+    except Exception as error:  # noqa: BLE001 - a check that crashes has failed
+        log.exception("maintenance %s crashed", task)
+        lines.append(f"error: {type(error).__name__}: {error}")
+        return Status.FAILED, f"the check crashed: {type(error).__name__}: {error}"[:300], ""
+    return (Status.PASSED if finding.passed else Status.FAILED), finding.summary[:300], ""
 
 
 def _on_failure(check: Check, record: MaintenanceRun):
@@ -253,16 +360,91 @@ def _on_failure(check: Check, record: MaintenanceRun):
     if check.opens_incident and settings.MAINTENANCE_OPENS_INCIDENTS:
         incident = incident_open(
             scenario_slug=current_site().maintenance.failure_scenario,
-            title=f"Maintenance failed: {check.title}",
+            title=record.headline[:200],
             severity="sev2",
             actor=maintenance_user(),
             system=True,
         )
     notify(
         incident=incident,
-        subject=f"Maintenance check failed: {check.title}",
+        subject=f"Maintenance: {record.headline}",
         body=record.output[-3000:],
         reason=f"maintenance:{record.task}",
         quiet=True,
     )
     return incident
+
+
+def setup_problems() -> list[dict[str, str]]:
+    """What keeps the site's duties from checking, for the commanders' setup banner: each
+    duty whose latest run was not checked, with why and where to fix it."""
+    problems = []
+    for task, check in CHECKS.items():
+        last = MaintenanceRun.objects.filter(task=task).exclude(status="running").first()
+        if last is not None and last.status == MaintenanceRun.Status.NOT_CHECKED:
+            why = last.summary.removeprefix("not checked: ")
+            problems.append(
+                {"what": f"Maintenance: {check.title}", "why": why, "link": last.fix_link}
+            )
+    return problems
+
+
+# Checklists: duties a person does (seed: security-log review, runbook review).  A checklist is
+# done for its period once completed, due when the period has passed, overdue after a grace.
+PERIODS = {"day": timedelta(days=1), "week": timedelta(days=7), "month": timedelta(days=30)}
+GRACE = {"day": timedelta(hours=6), "week": timedelta(days=2), "month": timedelta(days=7)}
+
+
+@dataclass(frozen=True)
+class ChecklistState:
+    key: str
+    checklist: Checklist
+    last: ChecklistCompletion | None
+    state: str  # done, due or overdue
+    due_at: datetime | None
+
+
+def checklists_state(*, now: datetime | None = None) -> list[ChecklistState]:
+    """Each of the site's checklists, its last completion and whether it is done, due or overdue."""
+    now = now or timezone.now()
+    completions = ChecklistCompletion.objects.select_related("completed_by")
+    states = []
+    for key, checklist in current_site().maintenance.checklists.items():
+        last = completions.filter(checklist=key).first()
+        due_at = last.completed_at + PERIODS[checklist.every] if last else None
+        states.append(ChecklistState(key, checklist, last, _state(checklist, due_at, now), due_at))
+    return states
+
+
+def _state(checklist: Checklist, due_at: datetime | None, now: datetime) -> str:
+    if due_at is None:
+        return "due"
+    if now < due_at:
+        return "done"
+    return "overdue" if now >= due_at + GRACE[checklist.every] else "due"
+
+
+def checklist_complete(*, checklist: str, actor, ticked: list[str], note: str):
+    """Record that ``actor`` went through a checklist: every item ticked, and a note of what
+    they looked at and found."""
+    require(actor, RESPOND, "completing a checklist")
+    spec = current_site().maintenance.checklists.get(checklist)
+    if spec is None:
+        raise NotFound(f"no checklist {checklist!r}")
+    left = [item for item in spec.items if item not in ticked]
+    if left:
+        raise InvalidInput(
+            f"tick every item first: {len(left)} of {len(spec.items)} not ticked",
+            fields={"items": "; ".join(left)},
+        )
+    if not note.strip():
+        raise InvalidInput(
+            "write a note: what you looked at and what you found", fields={"note": "required"}
+        )
+    return ChecklistCompletion.objects.create(
+        checklist=checklist,
+        title=spec.title,
+        items=list(spec.items),
+        note=note.strip(),
+        completed_by=actor,
+    )

@@ -32,6 +32,8 @@ TARGET_KINDS = {
     "http": {"http"},
     "docker": {"docker", "local"},
     "manual": {"local"},
+    # Nothing runs: the console emails the site's customer contact (runs/customer_notices.py).
+    "customer_notice": {"local"},
 }
 
 

@@ -57,6 +57,8 @@ def _automated_step(incident: Incident, step_id: str) -> Step:
     step = _runnable_step(incident, step_id)
     if step.executor == "manual":
         raise InvalidInput("this is a manual step: mark it done or skipped instead")
+    if step.executor == "customer_notice":
+        raise InvalidInput("this step emails the customer: edit the draft and send it instead")
     return step
 
 

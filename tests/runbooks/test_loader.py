@@ -58,7 +58,7 @@ def test_every_shipped_runbook_loads():
             "slug: x\ntitle: t\nsteps:\n  - id: a\n    title: A\n    executor: telepathy\n",
             6,
             "steps[0].executor: Input should be 'shell', 'manual', 'ssh', 'postgres', 's3', "
-            "'http' or 'docker'",
+            "'http', 'docker' or 'customer_notice'",
         ),
         (
             "slug: x\ntitle: t\nsteps:\n  - id: a\n    title: A\n    executor: shell\n",

@@ -86,7 +86,7 @@ def test_a_scenario_that_does_not_exist_is_reported_for_duties_and_alerts(copy):
 def test_a_level_naming_nobody_of_the_site_is_reported(copy):
     replace(copy / "contacts.yaml", "contacts: [Tech Lead, Backend Lead]", "contacts: [CTO]")
     assert problems(copy) == [
-        f"{copy}/contacts.yaml:25: levels[1].contacts[0]: no person with role 'CTO'"
+        f"{copy}/contacts.yaml:27: levels[1].contacts[0]: no person with role 'CTO'"
     ]
 
 

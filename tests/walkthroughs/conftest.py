@@ -224,6 +224,8 @@ def _walk_step(incident, user, step, values: dict):
         return services.manual_step_complete(
             incident=incident, step_id=step.id, actor=user, outcome="done", note="done"
         )
+    if step.executor == "customer_notice":
+        return send_customer_notice(incident, user, step.id)
     preview = services.step_run_preview(incident=incident, step_id=step.id, params=values)
     run = services.step_run_start(
         incident=incident,
@@ -239,6 +241,21 @@ def _walk_step(incident, user, step, values: dict):
             run=run, actor=second_commander(), digest=preview.digest, dispatch=False
         )
     return execution.step_run_execute(run_id=run.pk, task_id=run.task_id)
+
+
+CUSTOMER_EMAIL = "ops@customer.example"
+
+
+def send_customer_notice(incident, user, step_id: str):
+    """Send the step's draft unchanged to the site's customer contact (given an email here)."""
+    from incident_console.incidents.models import Contact
+    from incident_console.runs.customer_notices import customer_notice_draft, customer_notice_send
+
+    Contact.objects.update_or_create(role="Customer", defaults={"email": CUSTOMER_EMAIL})
+    draft = customer_notice_draft(incident=incident, step_id=step_id)
+    return customer_notice_send(
+        incident=incident, step_id=step_id, actor=user, subject=draft.subject, body=draft.body
+    )
 
 
 def run_one(incident, user, step_id: str, **params):
@@ -278,9 +295,11 @@ def assert_all_succeeded(runs: dict) -> None:
 def assert_timeline_complete(incident, runs: dict) -> None:
     kinds = list(incident.timeline.values_list("kind", flat=True))
     manual = sum(1 for run in runs.values() if run.executor == "manual")
-    automated = len(runs) - manual
+    notices = sum(1 for run in runs.values() if run.executor == "customer_notice")
+    automated = len(runs) - manual - notices
     assert kinds[0] == "incident_opened"
     assert kinds.count("run_queued") == automated
     assert kinds.count("run_started") == automated
     assert kinds.count("run_finished") == automated
     assert kinds.count("step_marked") == manual
+    assert kinds.count("notification") >= notices

@@ -146,6 +146,13 @@ def test_data_loss_restores_the_backup_of_the_day_and_a_deleted_media_file(
     assert "000000010000000000000001.wal" in output(runs["list-wal-archive"])
     assert runs["media-get-version"].params["key"] == "media/orders/123/photo.jpg"
     assert world.remote_called() == [f"{COMPOSE} stop django-api celery-worker"]
+    notice = runs["notify-customer"].command
+    assert notice["to"] == "ops@customer.example"
+    assert "Data affected: data written between " in notice["body"]
+    assert (
+        "UTC (0.0 h) could not be restored; that is within our recovery point objective of 1 h."
+        in notice["body"]
+    )
 
 
 def test_api_down_checks_every_instance_then_restarts_and_rolls_back(world, make_incident, user):
