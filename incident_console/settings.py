@@ -287,7 +287,7 @@ TARGET_CHECK_TIMEOUT = env_float("TARGET_CHECK_TIMEOUT", 5.0, minimum=0.5)
 TARGET_CHECK_MAX_AGE = env_float("TARGET_CHECK_MAX_AGE", 60.0, minimum=1.0)
 # Functions (dotted paths) returning more setup problems for the commanders' setup banner, each
 # a list of {"what", "why", "link"}: how other apps add theirs (incident_console.setup_status).
-SETUP_PROBLEM_PROVIDERS: list[str] = []
+SETUP_PROBLEM_PROVIDERS: list[str] = ["incident_console.maintenance.services.setup_problems"]
 IMPORTED_RUNBOOKS_DIR = Path(env_str("IMPORTED_RUNBOOKS_DIR", str(VAR_DIR / "runbooks")))
 RUNBOOK_DIRS = [SITE_DIR / "runbooks"] + [
     Path(d) for d in env_str("RUNBOOK_DIRS").split(os.pathsep) if d.strip()

@@ -74,13 +74,12 @@ def postmortem_markdown(incident: Incident) -> str:
             f"{_duration(run.duration_seconds)} | `{command}` |"
         )
     lines += ["", "## Contacts notified", ""]
-    notified = [
-        e
-        for e in entries
-        if e.kind in (TimelineEntry.Kind.ESCALATED, TimelineEntry.Kind.NOTIFICATION)
+    sent_kinds = (TimelineEntry.Kind.ESCALATED, TimelineEntry.Kind.NOTIFICATION)
+    notified = [e for e in entries if e.kind in sent_kinds and not _failed(e)]
+    lines += [f"- {e.at:%H:%M:%S} {_first_line(e.message)}" for e in notified] or [
+        "- Nobody was notified."
     ]
-    lines += [f"- {e.at:%H:%M:%S} {e.message}" for e in notified] or ["- Nobody was notified."]
-    not_sent = [e for e in entries if e.kind == TimelineEntry.Kind.NOT_SENT]
+    not_sent = [e for e in entries if e.kind == TimelineEntry.Kind.NOT_SENT or _failed(e)]
     if not_sent:
         lines += ["", "## Not sent", ""]
         lines += [f"- {e.at:%H:%M:%S} {_not_sent(e)}" for e in not_sent]
@@ -96,7 +95,16 @@ def postmortem_markdown(incident: Incident) -> str:
 
 def _not_sent(entry: TimelineEntry) -> str:
     what, reason = entry.data.get("what"), entry.data.get("reason")
-    return f"{what}: not sent ({reason})" if what and reason else entry.message
+    return f"{what}: not sent ({reason})" if what and reason else _first_line(entry.message)
+
+
+def _failed(entry: TimelineEntry) -> bool:
+    return entry.kind == TimelineEntry.Kind.NOTIFICATION and entry.data.get("status") == "failed"
+
+
+def _first_line(text: str) -> str:
+    """A timeline message as one line of a Markdown list (a customer notice holds its body)."""
+    return text.splitlines()[0] if text else text
 
 
 def _sla(incident: Incident, clock) -> list[str]:

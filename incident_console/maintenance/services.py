@@ -66,7 +66,7 @@ S3_CREDENTIAL_ERRORS = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "NoCreden
 
 
 def target_link(name: str) -> str:
-    return f"{TARGETS_PAGE}#{name}"
+    return f"{TARGETS_PAGE}#target-{name}"
 
 
 def _execute(kind: str, target: str, step: dict, lines: list[str]):
@@ -232,7 +232,7 @@ def test_restore(duty: Duty, lines: list[str]) -> Finding:
     from incident_console.runs.services import step_run_start
 
     scenario = Scenario.objects.get(slug=duty.scenario)
-    _targets_are_configured(scenario.runbook.steps)
+    _targets_are_configured(scenario.runbook.steps_taking(duty.ways))
     user = maintenance_user()
     incident = incident_open(
         scenario_slug=duty.scenario,

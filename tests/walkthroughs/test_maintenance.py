@@ -122,7 +122,7 @@ def test_a_backup_check_missing_its_credential_is_not_checked_and_opens_no_incid
         {
             "what": "Maintenance: Backups",
             "why": "credential variable WALK_S3_KEY is not set on the worker",
-            "link": "/targets/#backups-bucket",
+            "link": "/targets/#target-backups-bucket",
         }
     ]
 
@@ -193,7 +193,7 @@ def test_a_duty_whose_target_is_not_in_the_targets_file_is_not_checked(world, se
     assert (run.status, run.summary, run.fix_link) == (
         "not_checked",
         "not checked: no target named 'prod-host'",
-        "/targets/#prod-host",
+        "/targets/#target-prod-host",
     )
 
 
