@@ -91,13 +91,17 @@ def test_anonymous_visitors_are_sent_to_the_login_page(new_page):
     assert "/login/" in page.url
 
 
-def test_the_disk_full_scenario_runs_its_disk_usage_check(new_page, screenshot):
+def test_the_disk_full_scenario_checks_the_production_host_not_the_console(new_page, screenshot):
     page = new_page()
     open_incident(page, "Disk full", "db1: disk at 97%")
+    card = page.locator("#step-check-disk-usage")
+    expect(card.locator("[data-role=target]")).to_have_text("ssh · prod-host (127.0.0.1:1)")
     page.click("#step-check-disk-usage [data-action=run]")
-    page.wait_for_selector("#step-check-disk-usage.run-succeeded", timeout=15000)
-    expect(page.locator("#step-check-disk-usage [data-role=output]")).to_contain_text("Filesystem")
-    assert page.inner_text("#step-check-disk-usage [data-role=run-meta]").startswith("$ df -h")
+    page.wait_for_selector("#step-check-disk-usage.cause-console_not_configured", timeout=15000)
+    status = card.locator("[data-role=status]")
+    expect(status).to_contain_text("console not configured: ")
+    expect(status).to_contain_text("/nonexistent/ic-e2e/ssh_key")
+    expect(status.locator("a")).to_have_attribute("href", "/targets/#target-prod-host")
     screenshot(page, "incident")
 
 
