@@ -16,7 +16,14 @@ from rest_framework.test import APIClient
 
 from incident_console.accounts.roles import role_assign
 from incident_console.incidents.services import incident_open, scenarios_sync
-from tests.servers import sshd_available, start_recorder, start_sshd, stop
+from tests.servers import (
+    sshd_available,
+    start_http,
+    start_moto,
+    start_recorder,
+    start_sshd,
+    stop,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_RUNBOOKS = Path(__file__).resolve().parent / "fixtures" / "runbooks"
@@ -114,6 +121,22 @@ def make_api_client():
 @pytest.fixture
 def api_client(user, make_api_client):
     return make_api_client(user)
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint(tmp_path_factory):
+    """moto's S3 server on loopback, shared by the session's tests (each makes its buckets)."""
+    url, process = start_moto(tmp_path_factory.mktemp("moto"))
+    yield url
+    stop(process)
+
+
+@pytest.fixture(scope="session")
+def api_server():
+    """A loopback HTTP server standing in for the API (tests.servers.start_http)."""
+    url, server = start_http()
+    yield url
+    server.shutdown()
 
 
 def lines_naming(path: Path, text: str) -> list[int]:

@@ -10,27 +10,11 @@ import boto3
 import pytest
 import yaml
 
-from tests.servers import start_http, start_moto, stop
-
 S3_KEY, S3_SECRET = "AKIATARGETSTEST00001", "targets-secret-value-77"
 DOCKER_STAND_IN = """#!/bin/sh
 if [ "$1" = version ]; then echo 27.0.1-stand-in; exit 0; fi
 exit 1
 """
-
-
-@pytest.fixture(scope="session")
-def moto_url(tmp_path_factory):
-    url, process = start_moto(tmp_path_factory.mktemp("targets-moto"))
-    yield url
-    stop(process)
-
-
-@pytest.fixture(scope="session")
-def http_url():
-    url, server = start_http()
-    yield url
-    server.shutdown()
 
 
 @pytest.fixture
@@ -58,14 +42,14 @@ def docker_stand_in(tmp_path, settings) -> Path:
 
 
 @pytest.fixture
-def ready_targets(tmp_path, sshd, moto_url, http_url, docker_stand_in, monkeypatch) -> dict:
+def ready_targets(tmp_path, sshd, moto_endpoint, api_server, docker_stand_in, monkeypatch) -> dict:
     """One target of each kind, each reachable with the credentials it names."""
     key_file = tmp_path / "ssh_key"
     key_file.write_text(sshd.private_key)
     bucket = f"targets-{uuid.uuid4().hex[:8]}"
     boto3.client(
         "s3",
-        endpoint_url=moto_url,
+        endpoint_url=moto_endpoint,
         region_name="us-east-1",
         aws_access_key_id=S3_KEY,
         aws_secret_access_key=S3_SECRET,
@@ -92,13 +76,13 @@ def ready_targets(tmp_path, sshd, moto_url, http_url, docker_stand_in, monkeypat
         "backups-bucket": {
             "kind": "s3",
             "bucket": bucket,
-            "endpoint_url": moto_url,
+            "endpoint_url": moto_endpoint,
             "credentials": {
                 "access_key": "env:IC_TEST_S3_KEY",
                 "secret_key": "env:IC_TEST_S3_SECRET",
             },
         },
-        "api": {"kind": "http", "base_url": http_url, "health_path": "/api/health/"},
+        "api": {"kind": "http", "base_url": api_server, "health_path": "/api/health/"},
         "compose-local": {"kind": "docker"},
         "compose-prod": {"kind": "docker", "via": "prod-host", "compose_dir": "/opt/ringo"},
     }

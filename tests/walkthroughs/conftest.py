@@ -22,7 +22,6 @@ import pytest
 import yaml
 
 from incident_console.runs import execution, services
-from tests.servers import start_http, start_moto, stop
 
 ADMIN = {"host": "127.0.0.1", "port": 5432, "user": "postgres", "dbname": "postgres"}
 S3_KEY, S3_SECRET = "AKIATESTKEY000000001", "walkthrough-secret-value-42"
@@ -54,20 +53,6 @@ class World:
     def rows(self, table: str) -> int:
         with psycopg.connect(**{**ADMIN, "dbname": self.database}) as conn:
             return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-
-
-@pytest.fixture(scope="session")
-def moto_endpoint(tmp_path_factory):
-    url, process = start_moto(tmp_path_factory.mktemp("moto"))
-    yield url
-    stop(process)
-
-
-@pytest.fixture(scope="session")
-def api_server():
-    url, server = start_http()
-    yield url
-    server.shutdown()
 
 
 def _stand_ins(directory: Path, calls: Path) -> None:
