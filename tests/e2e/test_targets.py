@@ -16,7 +16,7 @@ def test_the_banner_leads_a_commander_to_the_targets_page(new_page, screenshot):
     db = page.locator("#target-prod-db")
     expect(db.locator(".readiness")).to_have_text("not configured")
     expect(db).to_contain_text("set the environment variable IC_E2E_UNSET_DB_PASSWORD")
-    expect(page.locator("#target-api .readiness")).to_have_text("unreachable")
+    expect(page.locator("#target-api-lb .readiness")).to_have_text("unreachable")
     expect(page.locator("#target-local .readiness")).to_have_text("ready")
     screenshot(page, "targets")
     assert page.errors == []
@@ -25,12 +25,12 @@ def test_the_banner_leads_a_commander_to_the_targets_page(new_page, screenshot):
 def test_check_again_checks_the_targets_and_shows_the_page_again(new_page):
     page = new_page()
     page.goto("/targets/")
-    before = page.inner_text("#target-api td:last-child")
+    before = page.inner_text("#target-api-lb td:last-child")
     page.wait_for_timeout(1100)
     page.click("[data-action=check-targets]")
     page.wait_for_load_state()
-    expect(page.locator("#target-api td:last-child")).not_to_have_text(before)
-    expect(page.locator("#target-api .readiness")).to_have_text("unreachable")
+    expect(page.locator("#target-api-lb td:last-child")).not_to_have_text(before)
+    expect(page.locator("#target-api-lb .readiness")).to_have_text("unreachable")
     assert page.errors == []
 
 

@@ -43,7 +43,7 @@ def test_a_step_on_the_worker_only_calls_an_outside_api(step):
 @pytest.mark.parametrize("step", every_step())
 def test_every_target_is_a_real_place_of_the_site(step):
     targets = yaml.safe_load((SITE / "targets.yaml").read_text())["targets"]
-    if step.executor not in ("shell", "manual"):
+    if step.executor not in ("shell", "manual", "customer_notice"):
         assert step.target in targets
 
 

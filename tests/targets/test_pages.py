@@ -173,7 +173,7 @@ def test_a_missing_credential_fails_the_run_as_console_not_configured(
     )
     client.force_login(user)
     html = card(client, incident, "check-db")
-    assert 'class="step card run-failed cause-console_not_configured"' in html
+    assert 'class="step card run-failed cause-console_not_configured ' in html
     assert '<span class="status run-status not-configured"' in html
     assert f"console not configured: {run.detail} · " in html
     assert '<a href="/targets/#target-prod-db">Targets</a>' in html

@@ -114,14 +114,16 @@ def test_a_backup_check_missing_its_credential_is_not_checked_and_opens_no_incid
     run = maintenance_run(task="backups")
     assert run.status == "not_checked"
     assert run.headline == (
-        "Backups: not checked: credential variable WALK_S3_KEY is not set on the worker"
+        "Backups: not checked: backups-bucket has no access_key: "
+        "set the environment variable WALK_S3_KEY on the worker"
     )
     assert run.incident is None and not Incident.objects.exists()
     assert not Notification.objects.exists()
     assert setup_problems() == [
         {
             "what": "Maintenance: Backups",
-            "why": "credential variable WALK_S3_KEY is not set on the worker",
+            "why": "backups-bucket has no access_key: "
+            "set the environment variable WALK_S3_KEY on the worker",
             "link": "/targets/#target-backups-bucket",
         }
     ]
@@ -140,7 +142,8 @@ def test_a_test_restore_whose_target_lacks_a_credential_opens_no_drill(world, mo
     run = maintenance_run(task="test_restore")
     assert run.status == "not_checked"
     assert run.summary == (
-        "not checked: backups-bucket: credential variable WALK_S3_SECRET is not set on the worker"
+        "not checked: backups-bucket: backups-bucket has no secret_key: "
+        "set the environment variable WALK_S3_SECRET on the worker"
     )
     assert not Incident.objects.exists()
 
