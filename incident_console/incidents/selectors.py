@@ -98,8 +98,8 @@ def incidents_filtered(incidents: QuerySet[Incident], params) -> QuerySet[Incide
     if params.get("q"):
         words = params["q"].strip()[:200]
         incidents = incidents.filter(
-            Q(title__icontains=words)
-            | Q(impact__icontains=words)
-            | Q(timeline__kind="note", timeline__message__icontains=words)
+            Q(title__folded_contains=words)
+            | Q(impact__folded_contains=words)
+            | Q(timeline__kind="note", timeline__message__folded_contains=words)
         ).distinct()
     return incidents
