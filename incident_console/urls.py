@@ -14,6 +14,7 @@ from incident_console.incidents.api import (
     IncidentViewSet,
     ScenarioViewSet,
 )
+from incident_console.incidents.dashboard_views import dashboard_open_incidents
 from incident_console.incidents.import_views import runbook_import
 from incident_console.maintenance import views as maintenance_views
 from incident_console.maintenance.api import (
@@ -36,6 +37,7 @@ router.register("runs", StepRunViewSet, basename="run")
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("dashboard/open/", dashboard_open_incidents, name="dashboard-open"),
     path("incidents/", views.incident_list, name="incident-list"),
     path("incidents/new/", views.incident_new, name="incident-new"),
     path("sla/", views.sla_page, name="sla"),

@@ -103,3 +103,10 @@ def incidents_filtered(incidents: QuerySet[Incident], params) -> QuerySet[Incide
             | Q(timeline__kind="note", timeline__message__folded_contains=words)
         ).distinct()
     return incidents
+
+
+def incidents_open_by_urgency(incidents: QuerySet[Incident]) -> QuerySet[Incident]:
+    """The open ones among ``incidents``: most severe first (sev1 sorts before sev2 …), then
+    the oldest, which has waited longest."""
+    active = incidents.filter(status__in=Incident.ACTIVE_STATUSES)
+    return active.order_by("severity", "opened_at", "pk")

@@ -21,6 +21,7 @@ from incident_console.incidents.models import (
 )
 from incident_console.incidents.selectors import (
     incidents_filtered,
+    incidents_open_by_urgency,
     incidents_visible_to,
     runs_visible_to,
 )
@@ -36,7 +37,7 @@ TIMELINE_PREVIEW = 50
 @login_required
 def dashboard(request):
     incidents = incidents_visible_to(request.user).select_related("scenario")
-    active = incidents.filter(status__in=Incident.ACTIVE_STATUSES)
+    active = incidents_open_by_urgency(incidents)
     recent = incidents.exclude(status__in=Incident.ACTIVE_STATUSES)[:20]
     context = {
         "active": active,
