@@ -50,6 +50,7 @@ class StepActions:
     mark_done: bool = False
     override_shown: bool = False
     override_needs: bool = False
+    fill: bool = False
 
 
 def step_actions(
@@ -77,6 +78,7 @@ def step_actions(
         mark_done=incident.is_active and may(user, RESPOND) and not blocked,
         override_shown=bool(step.get("needs")) and may(user, COMMAND),
         override_needs=blocked and incident.is_active and not active and may(user, COMMAND),
+        fill=may(user, RESPOND if step.get("executor") == "manual" else needed),
     )
 
 
