@@ -98,7 +98,7 @@ def test_the_commander_sets_the_impact_and_hands_over_command(
         "carol",
         "Orders cannot be created",
     )
-    assert "commander → carol" in incident.timeline.get(kind="updated").message
+    assert "commander alice → carol" in incident.timeline.get(kind="updated").message
     bad = api_client.post(
         f"/api/incidents/{incident.pk}/update_details/", {"commander": "nobody"}, format="json"
     )

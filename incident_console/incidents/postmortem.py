@@ -83,6 +83,7 @@ def postmortem_markdown(incident: Incident) -> str:
     if not_sent:
         lines += ["", "## Not sent", ""]
         lines += [f"- {e.at:%H:%M:%S} {_not_sent(e)}" for e in not_sent]
+    lines += break_glass_section(entries)
     follow_ups = [
         f"- [ ] {e.message}"
         for e in entries
@@ -91,6 +92,21 @@ def postmortem_markdown(incident: Incident) -> str:
     ]
     lines += ["", "## Follow-up items", "", *(follow_ups or ["- [ ] "]), ""]
     return "\n".join(lines)
+
+
+def break_glass_section(entries) -> list[str]:
+    """The steps run without a second commander's approval, who ran them and why."""
+    broken = [e for e in entries if e.kind == TimelineEntry.Kind.BREAK_GLASS]
+    if not broken:
+        return []
+    lines = ["", "## Break-glass", ""]
+    for entry in broken:
+        who = entry.actor.username if entry.actor else "—"
+        step = entry.run.step_title if entry.run else entry.data.get("step_id", "?")
+        target = entry.run.target if entry.run else "?"
+        reason = entry.data.get("reason", "")
+        lines.append(f"- {entry.at:%H:%M:%S} {who} ran “{step}” on {target} unapproved: {reason}")
+    return lines
 
 
 def _not_sent(entry: TimelineEntry) -> str:

@@ -46,6 +46,7 @@ class StepActions:
     approve_shown: bool = False
     approve: bool = False
     waiting_for_other: bool = False
+    break_glass: bool = False
     reason: str = ""
     mark_done: bool = False
     override_shown: bool = False
@@ -71,9 +72,10 @@ def step_actions(
         mark=incident.is_active and may(user, RESPOND),
         cancel_shown=active,
         cancel=active and may(user, RESPOND),
-        approve_shown=awaiting,
+        approve_shown=awaiting and not requester,
         approve=awaiting and not requester and may(user, COMMAND),
         waiting_for_other=requester,
+        break_glass=requester and incident.is_active and may(user, COMMAND),
         reason=reason,
         mark_done=incident.is_active and may(user, RESPOND) and not blocked,
         override_shown=bool(step.get("needs")) and may(user, COMMAND),
