@@ -224,3 +224,20 @@ def test_an_action_item_due_yesterday_and_open_is_overdue(incident, user):
         incident=incident, actor=user, text="x", owner_username="", due=date.today() - timedelta(1)
     )
     assert item.is_overdue is True
+
+
+def test_a_restricted_incident_s_postmortem_and_action_items_stay_hidden_from_outsiders(
+    incident, user, responder, make_api_client
+):
+    from incident_console.postmortems.services import action_item_add
+
+    action_item_add(
+        incident=incident, actor=user, text="Rotate the leaked key", owner_username="", due=None
+    )
+    Incident.objects.filter(pk=incident.pk).update(restricted=True)
+    client, api = browser(responder), make_api_client(responder)
+    for path in ("postmortem/", "postmortem.md"):
+        assert client.get(f"/incidents/{incident.pk}/{path}").status_code == 404, path
+    assert api.get(f"/api/incidents/{incident.pk}/postmortem/sections/").status_code == 404
+    assert api.get("/api/action-items/").json() == []
+    assert "Rotate the leaked key" not in client.get("/incidents/").content.decode()
