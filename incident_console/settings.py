@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "incident_console.alerts",
     "incident_console.maintenance",
     "incident_console.targets",
+    "incident_console.postmortems",
     "django_celery_beat",
 ]
 

@@ -94,5 +94,6 @@ urlpatterns = [
         ),
         name="api-docs",
     ),
+    path("", include("incident_console.postmortems.urls")),
     path("api/", include((router.urls, "api"))),
 ]

@@ -181,7 +181,7 @@ def test_the_commander_resolves_then_reads_the_timeline_and_the_postmortem(new_p
     )
     assert postmortem.ok
     text = postmortem.text()
-    assert "## Timeline" in text and "- [ ] TODO: add a disk alert at 80%" in text
+    assert "## Timeline" in text and "- [ ] TODO: add a disk alert at 80% (from a note)" in text
     assert "| Print numbered lines | local | oncall | succeeded |" in text
     assert page.errors == []
 
