@@ -86,3 +86,11 @@ def test_terraform_applies_only_a_plan_a_person_has_seen(step):
         planner = steps[step.needs[0]]
         assert "plan" in planner.argv and f"-out={plan_file}" in planner.argv
         assert not planner.destructive
+
+
+@pytest.mark.parametrize("step", every_step())
+def test_every_pattern_says_in_words_what_it_expects_with_an_example_that_fits(step):
+    for param in step.params:
+        if param.pattern:
+            example = param.expect.split(" like ", 1)[1].split(" ", 1)[0]
+            assert re.fullmatch(param.pattern, example), f"{param.name}: {param.expect}"
