@@ -269,6 +269,9 @@ class Runbook(_Strict):
     title: str
     title_ru: str = ""
     kind: Literal["scenario", "procedure"] = "scenario"
+    order: int | None = Field(
+        default=None, description="place in the site's list of scenarios; unordered ones follow"
+    )
     severity: Severity = "sev2"
     alerts: list[str] = Field(default_factory=list)
     symptoms: list[str] = Field(default_factory=list)

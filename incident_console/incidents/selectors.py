@@ -14,7 +14,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from incident_console.accounts.roles import COMMAND
 from incident_console.errors import InvalidInput
-from incident_console.incidents.models import Incident, TimelineEntry
+from incident_console.incidents.models import Incident, Scenario, TimelineEntry
 from incident_console.runs.models import StepRun
 
 
@@ -103,3 +103,14 @@ def incidents_filtered(incidents: QuerySet[Incident], params) -> QuerySet[Incide
             | Q(timeline__kind="note", timeline__message__icontains=words)
         ).distinct()
     return incidents
+
+
+def scenarios_to_open() -> list[Scenario]:
+    """Active scenarios in the site's order (the runbooks' ``order``), then the unordered ones:
+    scenarios before procedures, each by slug."""
+    return sorted(Scenario.objects.filter(is_active=True), key=_site_place)
+
+
+def _site_place(scenario: Scenario) -> tuple:
+    order = scenario.definition.get("order")
+    return (order is None, order or 0, scenario.kind != "scenario", scenario.slug)

@@ -23,6 +23,7 @@ from incident_console.incidents.selectors import (
     incidents_filtered,
     incidents_visible_to,
     runs_visible_to,
+    scenarios_to_open,
 )
 from incident_console.incidents.sla import rto_clock
 from incident_console.incidents.step_cards import may, step_card_of, step_cards, transitions_for
@@ -49,7 +50,7 @@ def dashboard(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def incident_new(request):
-    scenarios = Scenario.objects.filter(is_active=True)
+    scenarios = scenarios_to_open()
     form = {
         "scenario": request.GET.get("scenario", ""),
         "title": "",
