@@ -273,6 +273,9 @@ class Runbook(_Strict):
         default=None, description="place in the site's list of scenarios; unordered ones follow"
     )
     severity: Severity = "sev2"
+    data_loss: bool = Field(
+        default=False, description="its incidents lose data: the SLA measures them against the RPO"
+    )
     alerts: list[str] = Field(default_factory=list)
     symptoms: list[str] = Field(default_factory=list)
     expected_recovery: RecoveryTime | None = None
