@@ -55,7 +55,10 @@ def _axis_top(highest: float) -> float:
 
 
 def _ticks(top: float) -> list[float]:
-    return [top * share / 4 for share in range(5)]
+    # 1 and 5 split into fifths (0.2, 1), 2 into quarters (0.5): every tick is a round number.
+    leading = round(top / 10 ** math.floor(math.log10(top)))
+    parts = 4 if leading == 2 else 5
+    return [round(top * share / parts, 6) for share in range(parts + 1)]
 
 
 def _y(value: float, top: float) -> int:

@@ -114,6 +114,18 @@ def test_rpo_is_the_age_of_the_last_good_backup_when_a_data_loss_incident_began(
     assert points["nothing listed"].backup_at is None and points["nothing listed"].met is None
 
 
+def test_the_chart_ticks_round_numbers_of_hours():
+    ticks = [
+        mttr_chart([{"month": "m", "mttr_hours": h, "incidents": 1}], 0.1)["ticks"]
+        for h in (0.7, 1.5, 12)
+    ]
+    assert [[tick["value"] for tick in axis] for axis in ticks] == [
+        ["0", "0.2", "0.4", "0.6", "0.8", "1"],
+        ["0", "0.5", "1", "1.5", "2"],
+        ["0", "5", "10", "15", "20"],
+    ]
+
+
 def test_the_chart_has_round_axis_ticks_values_and_the_target():
     chart = mttr_chart(
         [
@@ -122,7 +134,7 @@ def test_the_chart_has_round_axis_ticks_values_and_the_target():
         ],
         2.0,
     )
-    assert [tick["value"] for tick in chart["ticks"]] == ["0", "1.25", "2.5", "3.75", "5"]
+    assert [tick["value"] for tick in chart["ticks"]] == ["0", "1", "2", "3", "4", "5"]
     assert [(bar["label"], bar["value"], bar["over"]) for bar in chart["bars"]] == [
         ("2026-10", "3.5", True),
         ("2026-11", "1.25", False),
