@@ -13,7 +13,12 @@ TRUSTED_PROXIES ?=
 
 .PHONY: install run test test-embedded test-service lint bench clean
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed node_modules/.installed
+
+# axe-core for the browser tests' accessibility checks, at the version package-lock.json pins.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
 
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (set PYTHON=...)"; exit 1; }
@@ -55,4 +60,4 @@ bench: install
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache node_modules
