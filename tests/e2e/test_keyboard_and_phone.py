@@ -145,7 +145,6 @@ def test_on_a_phone_the_top_bar_folds_into_a_menu_button(new_page):
 def test_on_a_phone_the_next_step_clock_and_timeline_come_before_the_steps(new_page, screenshot):
     page = new_page()
     incident = open_drill(page, "phone: what matters first")
-    screenshot(page, "incident")
     page.set_viewport_size(PHONE)
     page.goto(incident)
     first_step_top = page.locator(".checklist .step").first.bounding_box()["y"]
