@@ -40,6 +40,12 @@ def open_drill(page, title: str) -> str:
 
 
 def every_page(page, title: str) -> dict[str, str]:
+    """The pages to check, with an incident open and another resolved (the dashboard lists it)."""
+    open_drill(page, title + " (resolved)")
+    page.click("[data-transition=acknowledged]")
+    expect(page.locator("#incident-status")).to_have_text("acknowledged")
+    page.click("[data-transition=resolved]")
+    expect(page.locator("#incident-status")).to_have_text("resolved")
     incident = open_drill(page, title)
     return {**PAGES, "incident": incident, "timeline": incident + "timeline/"}
 
@@ -154,3 +160,15 @@ def test_on_a_phone_the_next_step_clock_and_timeline_come_before_the_steps(new_p
     expect(page.locator("#timeline li").last).to_be_visible()
     screenshot(page, "incident-phone")
     assert page.errors == []
+
+
+def test_on_a_phone_the_review_table_scrolls_inside_itself(new_page):
+    page = new_page()
+    open_drill(page, "phone: review table")
+    page.set_viewport_size(PHONE)
+    page.goto("/incidents/")
+    table = page.locator("table.list")
+    expect(table).to_contain_text("phone: review table")
+    sizes = table.evaluate("table => [table.clientWidth, table.scrollWidth]")
+    assert sizes[0] <= 390 < sizes[1], "the table is narrower than the phone, its rows wider"
+    assert table.evaluate("table => getComputedStyle(table).overflowX") == "auto"
