@@ -180,12 +180,13 @@ async def test_a_participant_of_a_restricted_incident_is_let_in(incident, user, 
 async def test_restricting_the_incident_closes_an_outsiders_socket(incident, user, viewer):
     communicator = await listening(incident, viewer)
     await sync_to_async(incident_restrict)(incident=incident, restricted=True, actor=user)
-    timeline = await communicator.receive_json_from(timeout=WAIT)
-    assert (timeline["type"], timeline["entry"]["kind"]) == ("timeline", "updated")
-    assert await communicator.receive_output(timeout=WAIT) == {
-        "type": "websocket.close",
-        "code": 4404,
-    }
+    # Whether the restriction's own timeline entry still reaches the socket depends on whether
+    # the consumer sees it before or after the restriction committed; the socket closes anyway.
+    output = await communicator.receive_output(timeout=WAIT)
+    if output["type"] == "websocket.send":
+        assert '"kind": "updated"' in output["text"]
+        output = await communicator.receive_output(timeout=WAIT)
+    assert output == {"type": "websocket.close", "code": 4404}
 
 
 async def test_an_unknown_incident_is_closed_with_4404(incident, user):
