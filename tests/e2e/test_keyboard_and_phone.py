@@ -16,6 +16,7 @@ PAGES = {
     "new incident": "/incidents/new/",
     "review": "/incidents/",
     "SLA": "/sla/",
+    "monthly SLA review": "/sla/review/",
     "maintenance": "/maintenance/",
     "contacts": "/contacts/",
     "targets": "/targets/",
@@ -47,7 +48,12 @@ def every_page(page, title: str) -> dict[str, str]:
     page.click("[data-transition=resolved]")
     expect(page.locator("#incident-status")).to_have_text("resolved")
     incident = open_drill(page, title)
-    return {**PAGES, "incident": incident, "timeline": incident + "timeline/"}
+    return {
+        **PAGES,
+        "incident": incident,
+        "timeline": incident + "timeline/",
+        "postmortem": incident + "postmortem/",
+    }
 
 
 def serious_violations(page, axe_source: str) -> list[str]:
@@ -167,7 +173,7 @@ def test_on_a_phone_the_review_table_scrolls_inside_itself(new_page):
     open_drill(page, "phone: review table")
     page.set_viewport_size(PHONE)
     page.goto("/incidents/")
-    table = page.locator("table.list")
+    table = page.locator("table.list").first
     expect(table).to_contain_text("phone: review table")
     sizes = table.evaluate("table => [table.clientWidth, table.scrollWidth]")
     assert sizes[0] <= 390 < sizes[1], "the table is narrower than the phone, its rows wider"
