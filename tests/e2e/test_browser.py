@@ -379,3 +379,18 @@ def test_without_the_incident_socket_the_page_still_follows_by_polling(new_page)
     )
     expect(second.locator("#step-count [data-role=output]")).to_contain_text("line 3\n")
     assert still_marked(second)
+
+
+def test_the_review_finds_a_russian_title_whatever_its_case(new_page):
+    page = new_page()
+    open_incident(page, "Disk full", "Очередь заявок стоит")
+    for words in ("очередь", "ОЧЕРЕДЬ", "заявок СТОИТ"):
+        page.goto("/incidents/")
+        page.fill("input[name=q]", words)
+        page.press("input[name=q]", "Enter")
+        page.wait_for_url(re.compile(r"[?&]q="))
+        expect(page.locator("table.list").first).to_contain_text("Очередь заявок стоит")
+    page.fill("input[name=q]", "очереди нет")
+    page.press("input[name=q]", "Enter")
+    page.wait_for_url(re.compile(r"q=%D0%BE%D1%87%D0%B5%D1%80%D0%B5%D0%B4%D0%B8"))
+    expect(page.locator("main")).not_to_contain_text("Очередь заявок стоит")
