@@ -7,14 +7,9 @@ told ``live: false`` and polls instead.
 
 from __future__ import annotations
 
-import asyncio
-
 from incident_console.background.consumers import GroupConsumer
 from incident_console.runs.broadcast import DASHBOARD_GROUP
 from incident_console.runs.consumers import CLOSE_UNAUTHENTICATED
-
-# A Redis restart forgets group memberships: join again this often (joining twice is harmless).
-REJOIN_INTERVAL = 5.0
 
 
 class DashboardConsumer(GroupConsumer):
@@ -26,20 +21,7 @@ class DashboardConsumer(GroupConsumer):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         await self.accept()
-        live = await self.join()
-        await self.send_json({"type": "live", "live": live})
-        self.keeper = asyncio.create_task(self._keep_joined(live))
-
-    async def _keep_joined(self, live: bool) -> None:
-        while True:
-            await asyncio.sleep(REJOIN_INTERVAL)
-            joined = await self.join()
-            if joined != live:
-                live = joined
-                await self.send_json({"type": "live", "live": joined})
-
-    async def receive_json(self, content, **kwargs) -> None:
-        """Clients only listen; anything they send is ignored."""
+        await self.join_and_keep_joined()
 
     async def dashboard_changed(self, event: dict) -> None:
         await self.send_json({"type": "changed"})
