@@ -16,6 +16,7 @@ from incident_console.accounts.websocket_auth import (  # noqa: E402
 )
 from incident_console.checks import refuse_to_start_misconfigured  # noqa: E402
 from incident_console.incidents.consumers import IncidentConsumer  # noqa: E402
+from incident_console.incidents.dashboard_consumer import DashboardConsumer  # noqa: E402
 from incident_console.runs.consumers import CLOSE_NOT_FOUND, RunOutputConsumer  # noqa: E402
 
 
@@ -30,6 +31,7 @@ websocket_urlpatterns = [
     # At most 18 digits: always a valid bigint, never an overflow in the run lookup.
     re_path(r"^ws/runs/(?P<run_id>[1-9][0-9]{0,17})/$", RunOutputConsumer.as_asgi()),
     re_path(r"^ws/incidents/(?P<incident_id>[1-9][0-9]{0,17})/$", IncidentConsumer.as_asgi()),
+    re_path(r"^ws/dashboard/$", DashboardConsumer.as_asgi()),
     re_path(r"^", NoRouteConsumer.as_asgi()),
 ]
 

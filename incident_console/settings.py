@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "incident_console.alerts",
     "incident_console.maintenance",
     "incident_console.targets",
+    "incident_console.postmortems",
     "django_celery_beat",
 ]
 
@@ -278,6 +279,10 @@ if not RUN_HEARTBEAT_INTERVAL < RUN_FENCE_AFTER < RUN_LOST_AFTER:
         f"RUN_LOST_AFTER (they are {RUN_HEARTBEAT_INTERVAL:g}, {RUN_FENCE_AFTER:g} and "
         f"{RUN_LOST_AFTER:g} s)"
     )
+# An approval request nobody answers is cancelled after this many seconds (by the reaper's
+# timer); a lone commander may instead break glass with a reason at least this long.
+APPROVAL_EXPIRES_AFTER = env_float("APPROVAL_EXPIRES_AFTER", 30 * 60.0, minimum=60.0)
+BREAK_GLASS_MIN_REASON = env_int("BREAK_GLASS_MIN_REASON", 10, minimum=1)
 TARGETS_FILE = env_str("TARGETS_FILE", str(SITE_DIR / "targets.yaml"))
 SSH_KNOWN_HOSTS = env_str("SSH_KNOWN_HOSTS", str(Path.home() / ".ssh" / "known_hosts"))
 DOCKER_BIN = env_str("DOCKER_BIN", "docker")

@@ -8,12 +8,13 @@ from rest_framework.routers import DefaultRouter
 
 from incident_console.alerts.api import alertmanager_webhook
 from incident_console.health import health
-from incident_console.incidents import guide_views, views
+from incident_console.incidents import guide_views, sla_views, views
 from incident_console.incidents.api import (
     IncidentLifecycleViewSet,
     IncidentViewSet,
     ScenarioViewSet,
 )
+from incident_console.incidents.dashboard_views import dashboard_open_incidents
 from incident_console.incidents.import_views import runbook_import
 from incident_console.maintenance import views as maintenance_views
 from incident_console.maintenance.api import (
@@ -36,9 +37,11 @@ router.register("runs", StepRunViewSet, basename="run")
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("dashboard/open/", dashboard_open_incidents, name="dashboard-open"),
     path("incidents/", views.incident_list, name="incident-list"),
     path("incidents/new/", views.incident_new, name="incident-new"),
-    path("sla/", views.sla_page, name="sla"),
+    path("sla/", sla_views.sla_page, name="sla"),
+    path("sla/review/", sla_views.sla_review, name="sla-review"),
     path("runbooks/import/", runbook_import, name="runbook-import"),
     path("maintenance/", maintenance_views.maintenance_page, name="maintenance"),
     path("targets/", targets_page, name="targets"),
@@ -92,5 +95,6 @@ urlpatterns = [
         ),
         name="api-docs",
     ),
+    path("", include("incident_console.postmortems.urls")),
     path("api/", include((router.urls, "api"))),
 ]

@@ -44,6 +44,8 @@ class Parameter(_Strict):
     default: str | int | None = None
     required: bool = True
     pattern: str | None = None
+    # What a value matching the pattern looks like, in words: the error a person sees.
+    expect: str = ""
     choices: list[str] = Field(default_factory=list)
     min: int | None = None
     max: int | None = None
@@ -66,6 +68,15 @@ class Parameter(_Strict):
             raise ValueError("a choice parameter needs choices")
         return self
 
+    @model_validator(mode="after")
+    def _pattern_in_words(self) -> Parameter:
+        if self.pattern and not self.expect.strip():
+            raise ValueError(
+                "a parameter with a pattern needs expect: what a valid value looks like, "
+                "in words (e.g. expect: a date like 20240115)"
+            )
+        return self
+
     def validate_value(self, raw: Any) -> str | int:
         """Return the value converted to its type, or raise ValueError saying what is wrong."""
         if raw is None or raw == "":
@@ -85,7 +96,7 @@ class Parameter(_Strict):
         if self.type == "path" and not value.startswith("/"):
             raise ValueError("must be an absolute path")
         if self.pattern and not re.fullmatch(self.pattern, value):
-            raise ValueError(f"must match {self.pattern}")
+            raise ValueError(f"must be {self.expect}")
         return value
 
     def _integer(self, raw: Any) -> int:
@@ -258,7 +269,13 @@ class Runbook(_Strict):
     title: str
     title_ru: str = ""
     kind: Literal["scenario", "procedure"] = "scenario"
+    order: int | None = Field(
+        default=None, description="place in the site's list of scenarios; unordered ones follow"
+    )
     severity: Severity = "sev2"
+    data_loss: bool = Field(
+        default=False, description="its incidents lose data: the SLA measures them against the RPO"
+    )
     alerts: list[str] = Field(default_factory=list)
     symptoms: list[str] = Field(default_factory=list)
     expected_recovery: RecoveryTime | None = None

@@ -98,7 +98,7 @@ def test_the_commander_sets_the_impact_and_hands_over_command(
         "carol",
         "Orders cannot be created",
     )
-    assert "commander → carol" in incident.timeline.get(kind="updated").message
+    assert "commander alice → carol" in incident.timeline.get(kind="updated").message
     bad = api_client.post(
         f"/api/incidents/{incident.pk}/update_details/", {"commander": "nobody"}, format="json"
     )
@@ -125,7 +125,7 @@ def test_the_review_list_filters_by_scenario_severity_status_date_and_words(
     assert api_client.get("/api/incidents/?opened_after=yesterday").status_code == 400
 
 
-def test_the_postmortem_has_summary_impact_timeline_steps_sla_and_follow_ups(api_client, incident):
+def test_the_postmortem_has_summary_impact_timeline_steps_sla_and_actions(api_client, incident):
     # Nothing is handed to the workers: the test's transaction never commits.
     api_client.post(f"/api/incidents/{incident.pk}/steps/count/run/", {}, format="json")
     api_client.post(
@@ -152,8 +152,10 @@ def test_the_postmortem_has_summary_impact_timeline_steps_sla_and_follow_ups(api
         "## Steps run",
         "| Print numbered lines | local | alice | queued |",
         "## RTO / RPO",
-        "- RTO 4 h: met",
+        "- RTO 4 h: met: recovered in 0 min",
         "## Contacts notified",
-        "- [ ] TODO: alert on disk at 80%",
+        "## Root cause\n\n_Not written yet._",
+        "## Action items",
+        "- [ ] TODO: alert on disk at 80% (from a note)",
     ):
         assert part in text, part

@@ -230,7 +230,8 @@ class IncidentLifecycleViewSet(viewsets.GenericViewSet):
     def postmortem(self, request, pk=None):
         incident = self.get_object()
         response = Response(
-            postmortem_markdown(incident), content_type="text/markdown; charset=utf-8"
+            postmortem_markdown(incident, base_url=request.build_absolute_uri("/")[:-1]),
+            content_type="text/markdown; charset=utf-8",
         )
         response["Content-Disposition"] = f'inline; filename="postmortem-{incident.pk}.md"'
         return response

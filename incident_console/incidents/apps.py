@@ -6,4 +6,9 @@ class IncidentsConfig(AppConfig):
     label = "incidents"
 
     def ready(self) -> None:
+        from django.db.backends.signals import connection_created
+
         from incident_console.incidents import checks  # noqa: F401
+        from incident_console.incidents.search import casefold_register
+
+        connection_created.connect(casefold_register, dispatch_uid="incidents.casefold")

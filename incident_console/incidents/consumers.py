@@ -8,17 +8,12 @@ every (re)connect the page catches up from the timeline API.  Nothing here write
 
 from __future__ import annotations
 
-import asyncio
-
 from channels.db import database_sync_to_async
 
 from incident_console.background.consumers import GroupConsumer
 from incident_console.incidents.selectors import incidents_visible_to
 from incident_console.runs.broadcast import incident_group
 from incident_console.runs.consumers import CLOSE_NOT_FOUND, CLOSE_UNAUTHENTICATED
-
-# A Redis restart forgets group memberships: join again this often (joining twice is harmless).
-REJOIN_INTERVAL = 5.0
 
 
 class IncidentConsumer(GroupConsumer):
@@ -38,23 +33,7 @@ class IncidentConsumer(GroupConsumer):
         self.user = user
         self.group = incident_group(incident_id)
         await self.accept()
-        live = await self.join()
-        await self.send_json({"type": "live", "live": live})
-        self.keeper = asyncio.create_task(self._keep_joined(live))
-
-    async def _keep_joined(self, live: bool) -> None:
-        while True:
-            await asyncio.sleep(REJOIN_INTERVAL)
-            if not await self._still_visible():
-                return
-            joined = await self.join()
-            if joined != live:
-                live = joined
-                # Back from a pause: the page catches up from the timeline API.
-                await self.send_json({"type": "live", "live": joined})
-
-    async def receive_json(self, content, **kwargs) -> None:
-        """Clients only listen; anything they send is ignored."""
+        await self.join_and_keep_joined()
 
     async def _forward(self, message: dict) -> None:
         if not self.gone:
@@ -67,7 +46,7 @@ class IncidentConsumer(GroupConsumer):
         fields = ("run", "step_id", "status", "exit_code")
         await self._forward({"type": "run", **{name: event.get(name) for name in fields}})
 
-    async def _still_visible(self) -> bool:
+    async def still_wanted(self) -> bool:
         """Restricting an incident takes it away from whoever is no longer allowed to see it."""
         if await _visible(self.incident_id, self.user):
             return True
@@ -76,7 +55,7 @@ class IncidentConsumer(GroupConsumer):
         return False
 
     async def incident_changed(self, event: dict) -> None:
-        if event["what"] == "details" and not await self._still_visible():
+        if event["what"] == "details" and not await self.still_wanted():
             return
         await self._forward({"type": "incident", "what": event["what"], "status": event["status"]})
 

@@ -91,6 +91,14 @@ class Incident(models.Model):
     commander = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    comms_lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The communications lead: keeps the customer and the team informed.",
+    )
     impact = models.TextField(blank=True, help_text="Who and what is affected.")
     is_drill = models.BooleanField(default=False)
     alert_group_key = models.CharField(max_length=500, blank=True, db_index=True)
@@ -152,6 +160,8 @@ class TimelineEntry(models.Model):
         RUN_FINISHED = "run_finished"
         RUN_CANCEL_REQUESTED = "run_cancel_requested"
         RUN_APPROVED = "run_approved"
+        APPROVAL_EXPIRED = "approval_expired"
+        BREAK_GLASS = "break_glass"
         STEP_MARKED = "step_marked"
         NOTE = "note"
         UPDATED = "updated"

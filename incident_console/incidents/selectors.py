@@ -14,7 +14,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from incident_console.accounts.roles import COMMAND
 from incident_console.errors import InvalidInput
-from incident_console.incidents.models import Incident, TimelineEntry
+from incident_console.incidents.models import Incident, Scenario, TimelineEntry
 from incident_console.runs.models import StepRun
 
 
@@ -98,8 +98,26 @@ def incidents_filtered(incidents: QuerySet[Incident], params) -> QuerySet[Incide
     if params.get("q"):
         words = params["q"].strip()[:200]
         incidents = incidents.filter(
-            Q(title__icontains=words)
-            | Q(impact__icontains=words)
-            | Q(timeline__kind="note", timeline__message__icontains=words)
+            Q(title__folded_contains=words)
+            | Q(impact__folded_contains=words)
+            | Q(timeline__kind="note", timeline__message__folded_contains=words)
         ).distinct()
     return incidents
+
+
+def incidents_open_by_urgency(incidents: QuerySet[Incident]) -> QuerySet[Incident]:
+    """The open ones among ``incidents``: most severe first (sev1 sorts before sev2 …), then
+    the oldest, which has waited longest."""
+    active = incidents.filter(status__in=Incident.ACTIVE_STATUSES)
+    return active.order_by("severity", "opened_at", "pk")
+
+
+def scenarios_to_open() -> list[Scenario]:
+    """Active scenarios in the site's order (the runbooks' ``order``), then the unordered ones:
+    scenarios before procedures, each by slug."""
+    return sorted(Scenario.objects.filter(is_active=True), key=_site_place)
+
+
+def _site_place(scenario: Scenario) -> tuple:
+    order = scenario.definition.get("order")
+    return (order is None, order or 0, scenario.kind != "scenario", scenario.slug)

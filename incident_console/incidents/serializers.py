@@ -69,11 +69,13 @@ class IncidentSerializer(serializers.ModelSerializer):
     scenario = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     opened_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     commander = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    comms_lead = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
         model = Incident
         fields = [
             "commander",
+            "comms_lead",
             "impact",
             "is_drill",
             "labels",
@@ -188,6 +190,12 @@ class NoteSerializer(serializers.Serializer):
 
 class IncidentUpdateSerializer(serializers.Serializer):
     commander = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    comms_lead = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text="The communications lead's username; empty clears it.",
+    )
     impact = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     severity = serializers.ChoiceField(choices=Severity.choices, required=False)
     title = serializers.CharField(required=False, max_length=200)

@@ -193,11 +193,49 @@ def incident_note_add(*, incident: Incident, text: str, actor) -> TimelineEntry:
 
 
 def incident_update(*, incident: Incident, actor, **changes) -> Incident:
-    """Set the commander, the impact summary, the severity or the title (commander only)."""
+    """Set the commander, the communications lead, the impact summary, the severity or the
+    title (commander only).  Each change goes on the timeline as old → new."""
     require(actor, COMMAND, "changing the incident")
+    fields = _validated_changes(changes)
+    changed = {
+        name: (_shown(getattr(incident, name)), _shown(value))
+        for name, value in fields.items()
+        if getattr(incident, name) != value
+    }
+    if not changed:
+        raise InvalidInput("nothing to change: the values are the incident's already")
+    with transaction.atomic():
+        for name in changed:
+            setattr(incident, name, fields[name])
+        incident.save(update_fields=[*changed, "updated_at"])
+        described = "; ".join(
+            f"{CHANGE_LABELS[name]} {old} → {new}" for name, (old, new) in changed.items()
+        )
+        timeline_add(
+            incident=incident,
+            kind=TimelineEntry.Kind.UPDATED,
+            message=f"Changed {described}",
+            actor=actor,
+            data={"changes": {name: [old, new] for name, (old, new) in changed.items()}},
+        )
+    return incident
+
+
+CHANGE_LABELS = {
+    "commander": "commander",
+    "comms_lead": "communications lead",
+    "impact": "impact",
+    "severity": "severity",
+    "title": "title",
+}
+
+
+def _validated_changes(changes: dict) -> dict:
     fields = {}
     if "commander" in changes:
         fields["commander"] = _commander(changes["commander"])
+    if "comms_lead" in changes:
+        fields["comms_lead"] = _person(changes["comms_lead"], field="comms_lead")
     if "impact" in changes:
         fields["impact"] = str(changes["impact"] or "")[:5000]
     if "severity" in changes:
@@ -211,20 +249,14 @@ def incident_update(*, incident: Incident, actor, **changes) -> Incident:
         fields["title"] = title[:200]
     if not fields:
         raise InvalidInput("nothing to change")
-    with transaction.atomic():
-        for name, value in fields.items():
-            setattr(incident, name, value)
-        incident.save(update_fields=[*fields, "updated_at"])
-        described = ", ".join(
-            f"{name} → {getattr(value, 'username', value) or '—'}" for name, value in fields.items()
-        )
-        timeline_add(
-            incident=incident,
-            kind=TimelineEntry.Kind.UPDATED,
-            message=f"Changed {described}",
-            actor=actor,
-        )
-    return incident
+    return fields
+
+
+def _shown(value) -> str:
+    if value is None or value == "":
+        return "—"
+    text = getattr(value, "username", value)
+    return f"“{text}”" if isinstance(value, str) and " " in value else str(text)
 
 
 def incident_restrict(*, incident: Incident, restricted: bool, actor) -> Incident:
@@ -284,6 +316,16 @@ def _active_user(username, *, field: str):
 
 
 def _commander(username):
+    commander = _person(username, field="commander")
+    if commander is not None and not commander.has_perm(COMMAND):
+        raise InvalidInput(
+            "only a commander can lead an incident",
+            fields={"commander": f"{commander.username} does not have the commander role"},
+        )
+    return commander
+
+
+def _person(username, *, field: str):
     if username in (None, ""):
         return None
-    return _active_user(username, field="commander")
+    return _active_user(username, field=field)

@@ -9,7 +9,13 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from incident_console.incidents.models import Incident
+from incident_console.incidents.models import Incident, Severity
+
+# What an incident is for the SLA: only real incidents count; the rest is shown apart.
+INCIDENT, DRILL, PROCEDURE, MAINTENANCE = "incident", "drill", "procedure", "maintenance"
+APART = {DRILL: "Drills", PROCEDURE: "Procedures", MAINTENANCE: "Maintenance duties"}
+# The actor of scheduled duties (maintenance.services.maintenance_user).
+MAINTENANCE_ACTOR = "maintenance"
 
 
 @dataclass(frozen=True)
@@ -46,24 +52,36 @@ def _hours(seconds: list[float]) -> float | None:
     return round(sum(seconds) / len(seconds) / 3600, 2) if seconds else None
 
 
+def _minutes(seconds: list[float]) -> float | None:
+    return round(sum(seconds) / len(seconds) / 60, 1) if seconds else None
+
+
+def incident_class(incident: Incident) -> str:
+    """incident, or what is shown apart: a scheduled duty, a drill, a procedure."""
+    if incident.opened_by is not None and incident.opened_by.username == MAINTENANCE_ACTOR:
+        return MAINTENANCE
+    if incident.is_drill:
+        return DRILL
+    if incident.scenario.kind == "procedure":
+        return PROCEDURE
+    return INCIDENT
+
+
 def sla_report(incidents) -> dict:
-    """MTTR per month and per scenario, RTO breaches and time to acknowledge."""
+    """MTTR per month, per scenario and per severity, MTTA, RTO breaches and RPO per data-loss
+    incident, counting real incidents only; drills, procedures and duties are shown apart."""
+    incidents = list(incidents)
+    real = [incident for incident in incidents if incident_class(incident) == INCIDENT]
     by_month: dict[str, list[float]] = defaultdict(list)
     by_scenario: dict[str, list[float]] = defaultdict(list)
-    acknowledge: list[float] = []
-    breaches = []
-    for incident in incidents:
-        if incident.acknowledge_seconds is not None:
-            acknowledge.append(incident.acknowledge_seconds)
-        if incident.recovery_seconds is None:
-            continue
-        by_month[f"{incident.opened_at:%Y-%m}"].append(incident.recovery_seconds)
-        by_scenario[incident.scenario.title].append(incident.recovery_seconds)
-        if incident.recovery_seconds > rto().total_seconds():
-            breaches.append(incident)
-    recovered = [s for values in by_month.values() for s in values]
+    for incident in real:
+        if incident.recovery_seconds is not None:
+            by_month[f"{incident.opened_at:%Y-%m}"].append(incident.recovery_seconds)
+            by_scenario[incident.scenario.title].append(incident.recovery_seconds)
+    acknowledge = [i.acknowledge_seconds for i in real if i.acknowledge_seconds is not None]
     return {
-        "mttr_hours": _hours(recovered),
+        "incidents": len(real),
+        "mttr_hours": _hours(_recoveries(real)),
         "mttr_target_hours": settings.SLA_MTTR_HOURS,
         "rto_hours": settings.SLA_RTO_HOURS,
         "by_month": [
@@ -74,11 +92,92 @@ def sla_report(incidents) -> dict:
             {"scenario": s, "mttr_hours": _hours(v), "incidents": len(v)}
             for s, v in sorted(by_scenario.items())
         ],
-        "rto_breaches": breaches,
-        "time_to_acknowledge_minutes": round(sum(acknowledge) / len(acknowledge) / 60, 1)
-        if acknowledge
-        else None,
+        "by_severity": by_severity(real),
+        "apart": apart(incidents),
+        "rto_breaches": [i for i in real if (i.recovery_seconds or 0) > rto().total_seconds()],
+        "recovery_points": [recovery_point(i) for i in real if is_data_loss(i)],
+        "time_to_acknowledge_minutes": _minutes(acknowledge),
     }
+
+
+def _recoveries(incidents: list[Incident]) -> list[float]:
+    return [i.recovery_seconds for i in incidents if i.recovery_seconds is not None]
+
+
+def by_severity(incidents: list[Incident]) -> list[dict]:
+    """MTTA (minutes) and MTTR (hours) of each severity that had an incident."""
+    rows = []
+    for severity, label in Severity.choices:
+        group = [incident for incident in incidents if incident.severity == severity]
+        if group:
+            acknowledge = [
+                i.acknowledge_seconds for i in group if i.acknowledge_seconds is not None
+            ]
+            rows.append(
+                {
+                    "severity": severity,
+                    "label": label,
+                    "incidents": len(group),
+                    "mtta_minutes": _minutes(acknowledge),
+                    "mttr_hours": _hours(_recoveries(group)),
+                }
+            )
+    return rows
+
+
+def apart(incidents: list[Incident]) -> list[dict]:
+    """Drills, procedures and duties: counted and timed, never in the SLA figures."""
+    rows = []
+    for kind, title in APART.items():
+        group = [incident for incident in incidents if incident_class(incident) == kind]
+        rows.append(
+            {
+                "kind": kind,
+                "title": title,
+                "incidents": len(group),
+                "mttr_hours": _hours(_recoveries(group)),
+            }
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class RecoveryPoint:
+    """How much data an incident could lose: the age of the last good backup at its start."""
+
+    incident: Incident
+    backup_at: datetime | None
+    age_hours: float | None
+    objective_hours: float
+    met: bool | None  # None when no backup was listed: unknown, not fine
+
+
+def is_data_loss(incident: Incident) -> bool:
+    """The runbook says its incidents lose data, or a restore from a backup ran in it."""
+    if incident.scenario.definition.get("data_loss"):
+        return True
+    return any(run.command.get("action") == "restore" for run in incident.runs.all())
+
+
+def recovery_point(incident: Incident) -> RecoveryPoint:
+    objective = rpo_hours(incident)
+    backup = last_good_backup(incident)
+    if backup is None:
+        return RecoveryPoint(incident, None, None, objective, None)
+    age = round((incident.opened_at - backup).total_seconds() / 3600, 2)
+    return RecoveryPoint(incident, backup, age, objective, age <= objective)
+
+
+def last_good_backup(incident: Incident) -> datetime | None:
+    """The newest backup a listing step of the incident found from before the incident began."""
+    from incident_console.runs.models import StepRun
+
+    listed = [
+        datetime.fromisoformat(run.outputs["latest_modified"])
+        for run in incident.runs.all()
+        if run.status == StepRun.Status.SUCCEEDED and run.outputs.get("latest_modified")
+    ]
+    return max((at for at in listed if at <= incident.opened_at), default=None)
 
 
 def data_window(incident: Incident) -> str:

@@ -46,10 +46,12 @@ class StepActions:
     approve_shown: bool = False
     approve: bool = False
     waiting_for_other: bool = False
+    break_glass: bool = False
     reason: str = ""
     mark_done: bool = False
     override_shown: bool = False
     override_needs: bool = False
+    fill: bool = False
 
 
 def step_actions(
@@ -70,13 +72,15 @@ def step_actions(
         mark=incident.is_active and may(user, RESPOND),
         cancel_shown=active,
         cancel=active and may(user, RESPOND),
-        approve_shown=awaiting,
+        approve_shown=awaiting and not requester,
         approve=awaiting and not requester and may(user, COMMAND),
         waiting_for_other=requester,
+        break_glass=requester and incident.is_active and may(user, COMMAND),
         reason=reason,
         mark_done=incident.is_active and may(user, RESPOND) and not blocked,
         override_shown=bool(step.get("needs")) and may(user, COMMAND),
         override_needs=blocked and incident.is_active and not active and may(user, COMMAND),
+        fill=may(user, RESPOND if step.get("executor") == "manual" else needed),
     )
 
 

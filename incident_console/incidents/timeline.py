@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from incident_console.incidents.models import Incident, TimelineEntry
-from incident_console.runs.broadcast import broadcast, incident_group
+from incident_console.runs.broadcast import DASHBOARD_GROUP, broadcast, incident_group
 from incident_console.runs.models import StepRun
 
 # Entries that change what the page's head shows (status badge, lifecycle controls, impact).
@@ -19,6 +19,13 @@ INCIDENT_CHANGES = {
     # The head's "not delivered" banner comes and goes with these.
     TimelineEntry.Kind.NOT_SENT: "notifications",
     TimelineEntry.Kind.NOTIFICATION: "notifications",
+}
+
+# Entries that change a row of the dashboard: a new incident, its status, severity or title.
+DASHBOARD_CHANGES = {
+    TimelineEntry.Kind.INCIDENT_OPENED,
+    TimelineEntry.Kind.STATUS_CHANGED,
+    TimelineEntry.Kind.UPDATED,
 }
 
 
@@ -43,6 +50,8 @@ def timeline_add(
     )
     events = timeline_events(entry, run)
     transaction.on_commit(lambda: _send(incident_id, events))
+    if entry.kind in DASHBOARD_CHANGES:
+        transaction.on_commit(_tell_dashboards)
     return entry
 
 
@@ -88,3 +97,7 @@ def _approval(entry: TimelineEntry, run: StepRun | None) -> str | None:
 def _send(incident_id: int, events: list[dict]) -> None:
     for event in events:
         broadcast(incident_group(incident_id), event)
+
+
+def _tell_dashboards() -> None:
+    broadcast(DASHBOARD_GROUP, {"type": "dashboard.changed"})

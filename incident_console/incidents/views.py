@@ -21,8 +21,10 @@ from incident_console.incidents.models import (
 )
 from incident_console.incidents.selectors import (
     incidents_filtered,
+    incidents_open_by_urgency,
     incidents_visible_to,
     runs_visible_to,
+    scenarios_to_open,
 )
 from incident_console.incidents.sla import rto_clock
 from incident_console.incidents.step_cards import may, step_card_of, step_cards, transitions_for
@@ -36,7 +38,7 @@ TIMELINE_PREVIEW = 50
 @login_required
 def dashboard(request):
     incidents = incidents_visible_to(request.user).select_related("scenario")
-    active = incidents.filter(status__in=Incident.ACTIVE_STATUSES)
+    active = incidents_open_by_urgency(incidents)
     recent = incidents.exclude(status__in=Incident.ACTIVE_STATUSES)[:20]
     context = {
         "active": active,
@@ -49,7 +51,7 @@ def dashboard(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def incident_new(request):
-    scenarios = Scenario.objects.filter(is_active=True)
+    scenarios = scenarios_to_open()
     form = {
         "scenario": request.GET.get("scenario", ""),
         "title": "",
@@ -212,53 +214,3 @@ def incident_list(request):
         "error": error,
     }
     return render(request, "incidents/incident_list.html", context, status=400 if error else 200)
-
-
-@login_required
-def sla_page(request):
-    """MTTR per month and per scenario, RTO breaches and time to acknowledge, with a chart."""
-    from incident_console.incidents.sla import sla_report
-
-    # Figures count every incident; a breach is named only to someone who may see it.
-    incidents = Incident.objects.filter(is_drill=False).select_related("scenario")
-    report = sla_report(incidents)
-    named = set(
-        incidents_visible_to(request.user)
-        .filter(pk__in=[incident.pk for incident in report["rto_breaches"]])
-        .values_list("pk", flat=True)
-    )
-    context = {
-        "report": report,
-        "breaches": [
-            {"incident": incident, "named": incident.pk in named}
-            for incident in report["rto_breaches"]
-        ],
-        "chart": _bars(report["by_month"], report["mttr_target_hours"]),
-    }
-    return render(request, "incidents/sla.html", context)
-
-
-def _bars(months: list[dict], target: float, height: int = 160, width: int = 48) -> dict:
-    top = max([target, *[m["mttr_hours"] or 0 for m in months]]) or 1
-    bars = []
-    for index, month in enumerate(months):
-        value = month["mttr_hours"] or 0
-        bar_height = round(value / top * height)
-        bars.append(
-            {
-                "x": 40 + index * width,
-                "y": 10 + height - bar_height,
-                "height": bar_height,
-                "width": width - 12,
-                "label": month["month"],
-                "value": value,
-                "over": value > target,
-            }
-        )
-    return {
-        "bars": bars,
-        "height": height + 40,
-        "width": 60 + len(months) * width,
-        "target_y": 10 + height - round(target / top * height),
-        "baseline": 10 + height,
-    }

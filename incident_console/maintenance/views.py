@@ -4,7 +4,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from incident_console.accounts.roles import RESPOND
+from incident_console.accounts.roles import COMMAND, RESPOND
 from incident_console.errors import Forbidden, NotFound, ServiceError
 from incident_console.incidents.step_cards import may
 from incident_console.maintenance.models import ChecklistCompletion, MaintenanceRun
@@ -41,6 +41,7 @@ def maintenance_page(request):
         "checklists": checklists_state(),
         "completions": ChecklistCompletion.objects.select_related("completed_by")[:50],
         "may_complete": may(request.user, RESPOND),
+        "may_run": may(request.user, COMMAND),
     }
     return render(request, "maintenance/maintenance.html", context)
 

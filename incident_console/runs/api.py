@@ -7,11 +7,12 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from incident_console.incidents.selectors import runs_visible_to
-from incident_console.runs import services
+from incident_console.runs import approvals, services
 from incident_console.runs.models import StepRun
 from incident_console.runs.queries import PAGE_SIZE, chunks_after
 from incident_console.runs.serializers import (
     ApproveSerializer,
+    BreakGlassSerializer,
     OutputPageSerializer,
     StepRunSerializer,
 )
@@ -56,6 +57,16 @@ class StepRunViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         run = services.step_run_approve(
             run=self.get_object(), actor=request.user, digest=serializer.validated_data["digest"]
+        )
+        return Response(StepRunSerializer(run).data)
+
+    @extend_schema(request=BreakGlassSerializer, responses=StepRunSerializer)
+    @action(detail=True, methods=["post"], url_path="break-glass")
+    def break_glass(self, request, pk=None):
+        serializer = BreakGlassSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        run = approvals.step_run_break_glass(
+            run=self.get_object(), actor=request.user, reason=serializer.validated_data["reason"]
         )
         return Response(StepRunSerializer(run).data)
 

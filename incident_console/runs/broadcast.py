@@ -22,6 +22,10 @@ def incident_group(incident_id: int) -> str:
     return f"incident-{incident_id}"
 
 
+# Every open dashboard listens here; its hints name no incident, so restricted ones do not leak.
+DASHBOARD_GROUP = "dashboard"
+
+
 class _Publisher:
     """One event loop per process, in its own thread, sending group messages in order.
 

@@ -55,3 +55,10 @@ class ApproveSerializer(serializers.Serializer):
     digest = serializers.CharField(
         max_length=64, help_text="The digest of the run the approver was shown."
     )
+
+
+class BreakGlassSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=2000,
+        help_text="Why no second commander can approve: recorded, announced to everyone.",
+    )

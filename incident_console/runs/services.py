@@ -25,6 +25,7 @@ from incident_console.errors import (
 )
 from incident_console.incidents.models import Incident, TimelineEntry
 from incident_console.incidents.timeline import timeline_add
+from incident_console.runs.approvals import approval_request_announce
 from incident_console.runs.broadcast import broadcast_run_status
 from incident_console.runs.dispatch import enqueue_run
 from incident_console.runs.executors import build_executor
@@ -138,6 +139,8 @@ def step_run_start(
             missing=missing,
             reason=override_needs,
         )
+    if waiting:
+        approval_request_announce(run=run, actor=actor)
     if dispatch and not waiting:
         transaction.on_commit(lambda: enqueue_run(run.pk, run.task_id))
     return run

@@ -13,8 +13,11 @@ def run_step(self, run_id: int) -> None:
 
 @shared_task(name="runs.reap_lost_runs")
 def reap_lost_runs() -> int:
-    """Housekeeping of runs: declare silent ones lost, send stranded queued ones again."""
+    """Housekeeping of runs: declare silent ones lost, send stranded queued ones again, expire
+    unanswered approval requests."""
+    from incident_console.runs.approvals import approvals_expire
     from incident_console.runs.execution import runs_reap_lost, runs_resend_queued
 
     runs_resend_queued()
+    approvals_expire()
     return runs_reap_lost()

@@ -370,7 +370,9 @@
       }
       if (action === "done") { completeStep(card, "done"); }
       if (action === "skip") { completeStep(card, "skipped"); }
-      if (action === "cancel") { cancelRun(card); }
+      if (action === "cancel") {
+        window.consoleCancel.confirmed(card.dataset.run).then(function (ok) { if (ok) { cancelRun(card); } });
+      }
     });
     // Whatever the person changes after a preview makes that preview stale: close it.
     card.querySelectorAll("[data-role=form] input:not([data-role=confirm-input]), [data-role=form] select")

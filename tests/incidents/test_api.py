@@ -248,3 +248,13 @@ def test_the_timeline_can_be_read_from_after_an_entry(api_client, incident):
     body = api_client.get(f"/api/incidents/{incident.pk}/timeline/?after={first.pk}").json()
     assert [entry["kind"] for entry in body["results"]] == ["run_queued"]
     assert api_client.get(f"/api/incidents/{incident.pk}/timeline/?after=x").status_code == 400
+
+
+def test_a_value_that_does_not_fit_its_pattern_is_refused_in_words(api_client, make_incident):
+    incident = make_incident("data-loss")
+    response = api_client.post(
+        run_url(incident, "find-backup-for-date"), {"params": {"day": "15.01.2024"}}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["fields"] == {"day": "must be a date like 20240115"}
+    assert "[0-9]" not in response.content.decode()

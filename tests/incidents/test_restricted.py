@@ -171,7 +171,7 @@ def test_the_sla_page_counts_it_but_names_it_only_for_those_who_may_see_it(cast,
     )
     outsider = browser(cast["victor"]).get("/sla/").content.decode()
     commander = browser(cast["carol"]).get("/sla/").content.decode()
-    assert "1 incidents broke it" in outsider
+    assert "1 incident broke it" in outsider
     assert "A restricted incident" in outsider
     assert SECRET_TITLE not in outsider and f"/incidents/{secret.pk}/" not in outsider
     assert f'<a href="/incidents/{secret.pk}/">#{secret.pk} {SECRET_TITLE}</a>' in commander

@@ -162,8 +162,14 @@ def test_a_manual_step_that_says_to_call_someone_links_to_the_contacts_page(make
     assert '<a href="/contacts/"' not in first, "a step that runs a command gets no link"
 
 
-def test_the_incident_page_links_to_contacts_beside_escalate(incident, viewer):
-    html = client_for(viewer).get(f"/incidents/{incident.pk}/").content.decode()
+def test_the_incident_page_links_to_contacts_beside_escalate(incident, responder):
+    html = client_for(responder).get(f"/incidents/{incident.pk}/").content.decode()
     escalate = re.search(r'<form data-form="escalate">.*?</form>', html, re.DOTALL).group(0)
     assert 'href="/contacts/"' in escalate
     assert 'data-role="escalate-preview"' in escalate
+
+
+def test_a_viewers_read_only_incident_page_still_links_to_contacts(incident, viewer):
+    html = client_for(viewer).get(f"/incidents/{incident.pk}/").content.decode()
+    read_only = re.search(r'<p class="read-only".*?</p>', html, re.DOTALL).group(0)
+    assert 'href="/contacts/"' in read_only

@@ -101,7 +101,7 @@ def test_the_postmortem_lists_it_as_not_sent_and_not_as_notified(unsent, api_cli
     text = api_client.get(f"/api/incidents/{unsent.pk}/postmortem/").content.decode()
     notified = text[text.index("## Contacts notified") : text.index("## Not sent")]
     assert "Lead DevOps" not in notified
-    not_sent = text[text.index("## Not sent") : text.index("## Follow-up")]
+    not_sent = text[text.index("## Not sent") : text.index("## Root cause")]
     assert f"Escalation to Lead DevOps (Ivan): Disk 99%: not sent ({NO_CHANNEL})" in not_sent
 
 

@@ -55,6 +55,13 @@ def test_every_shipped_runbook_loads():
         ("slug: x\nsteps: []\n", 1, "title: Field required"),
         ("slug: Bad Slug\ntitle: t\nsteps: []\n", 1, "slug: String should match pattern"),
         (
+            "slug: x\ntitle: t\nsteps:\n  - id: a\n    title: A\n    executor: shell\n"
+            "    argv: [echo, '{{ day }}']\n    params:\n      - name: day\n"
+            "        pattern: '20[0-9]{6}'\n",
+            9,
+            "a parameter with a pattern needs expect: what a valid value looks like, in words",
+        ),
+        (
             "slug: x\ntitle: t\nsteps:\n  - id: a\n    title: A\n    executor: telepathy\n",
             6,
             "steps[0].executor: Input should be 'shell', 'manual', 'ssh', 'postgres', 's3', "
@@ -282,7 +289,7 @@ def test_a_missing_directory_is_reported(tmp_path):
         ({"name": "n", "type": "integer", "default": 7}, "", 7),
         ({"name": "p", "type": "path"}, "/var/log", "/var/log"),
         ({"name": "c", "type": "choice", "choices": ["a", "b"]}, "b", "b"),
-        ({"name": "s", "pattern": "[a-z]+"}, "abc", "abc"),
+        ({"name": "s", "pattern": "[a-z]+", "expect": "lower-case letters"}, "abc", "abc"),
     ],
 )
 def test_a_parameter_accepts_valid_values(param, raw, expected):
@@ -298,7 +305,11 @@ def test_a_parameter_accepts_valid_values(param, raw, expected):
         ({"name": "n", "type": "integer"}, "1; rm -rf /", "must be a whole number"),
         ({"name": "p", "type": "path"}, "relative/dir", "must be an absolute path"),
         ({"name": "c", "type": "choice", "choices": ["a", "b"]}, "z", "must be one of a, b"),
-        ({"name": "s", "pattern": "[a-z]+"}, "abc1", "must match [a-z]+"),
+        (
+            {"name": "day", "pattern": "20[0-9]{6}", "expect": "a date like 20240115"},
+            "15.01.2024",
+            "must be a date like 20240115",
+        ),
         ({"name": "s"}, "", "is required"),
         ({"name": "s"}, "two\nlines", "must be one line of text"),
     ],

@@ -72,3 +72,25 @@ def test_each_team_script_has_the_built_in_way_beside_it():
             if program(step).endswith(("restore-postgres.sh", "test-restore.sh")):
                 ways = runbook.ways(step.one_of or "")
                 assert len(ways) == 2 and ways[1].executor in ("postgres", "s3"), path.name
+
+
+@pytest.mark.parametrize("step", every_step())
+def test_terraform_applies_only_a_plan_a_person_has_seen(step):
+    if program(step) != "terraform":
+        return
+    if "apply" in step.argv:
+        assert "-auto-approve" not in step.argv
+        plan_file = step.argv[-1]
+        assert plan_file.endswith(".tfplan") and step.destructive and len(step.needs) == 1
+        steps = {other.id: other for path in RUNBOOKS for other in load(path).steps}
+        planner = steps[step.needs[0]]
+        assert "plan" in planner.argv and f"-out={plan_file}" in planner.argv
+        assert not planner.destructive
+
+
+@pytest.mark.parametrize("step", every_step())
+def test_every_pattern_says_in_words_what_it_expects_with_an_example_that_fits(step):
+    for param in step.params:
+        if param.pattern:
+            example = param.expect.split(" like ", 1)[1].split(" ", 1)[0]
+            assert re.fullmatch(param.pattern, example), f"{param.name}: {param.expect}"

@@ -167,6 +167,7 @@ def test_api_down_checks_every_instance_then_restarts_and_rolls_back(world, make
             "check-api1": {"health_url": health},
             "check-api2": {"health_url": health},
             "rollback": {"app_dir": str(app_dir)},
+            "scale-out-plan": {"terraform_dir": str(world.tmp)},
             "scale-out": {"terraform_dir": str(world.tmp)},
         },
     )
@@ -174,8 +175,11 @@ def test_api_down_checks_every_instance_then_restarts_and_rolls_back(world, make
     assert_timeline_complete(incident, runs)
     assert '{"status": "ok"}' in output(runs["check-api1"])
     assert world.called() == [
-        f"terraform -chdir={world.tmp} apply -auto-approve -input=false -var=api_instance_count=4",
+        f"terraform -chdir={world.tmp} plan -input=false -out=scale-out.tfplan "
+        "-var=api_instance_count=4",
+        f"terraform -chdir={world.tmp} apply -input=false scale-out.tfplan",
     ]
+    assert "terraform ok: " in output(runs["scale-out-plan"]), "the plan is shown"
     assert world.remote_called() == [
         "docker logs --tail 100 django-api",
         f"{COMPOSE} restart django-api",
@@ -207,6 +211,7 @@ def test_disk_full_frees_space_and_keeps_recent_files(world, make_incident, user
             "du-backups": {"backup_dir": str(backups)},
             "delete-old-backups": {"backup_dir": str(backups)},
             "delete-old-wal": {"wal_dir": str(wal)},
+            "grow-disk-plan": {"terraform_dir": str(world.tmp)},
             "grow-disk": {"terraform_dir": str(world.tmp)},
         },
     )
@@ -220,8 +225,9 @@ def test_disk_full_frees_space_and_keeps_recent_files(world, make_incident, user
         "journalctl --vacuum-time=7d",
     ]
     assert world.called() == [
-        f"terraform -chdir={world.tmp} apply -auto-approve -input=false "
-        "-var=api_instance_size=s-4vcpu-8gb"
+        f"terraform -chdir={world.tmp} plan -input=false -out=grow-disk.tfplan "
+        "-var=api_instance_size=s-4vcpu-8gb",
+        f"terraform -chdir={world.tmp} apply -input=false grow-disk.tfplan",
     ]
 
 
