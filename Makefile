@@ -56,6 +56,7 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/python -m lint.catalogue check
 
 bench: install
 	$(BIN)/python -m bench

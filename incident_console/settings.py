@@ -89,6 +89,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -172,9 +173,13 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
-LANGUAGE_CODE = SITE_SETTINGS.language
+# The site's language and time zone: what a visitor gets before choosing their own, and what
+# notifications, stored timeline entries and postmortems are written in.
+LANGUAGE_CODE = env_str("LANGUAGE_CODE", SITE_SETTINGS.language)
 TIME_ZONE = env_str("TIME_ZONE", SITE_SETTINGS.time_zone)
 USE_I18N = True
+LANGUAGES = [("ru", "Русский"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 STATIC_URL = "static/"

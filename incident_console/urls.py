@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.decorators.csp import csp_override
+from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
@@ -37,6 +38,7 @@ router.register("runs", StepRunViewSet, basename="run")
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("dashboard/open/", dashboard_open_incidents, name="dashboard-open"),
     path("incidents/", views.incident_list, name="incident-list"),
     path("incidents/new/", views.incident_new, name="incident-new"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from incident_console.i18n import in_site_language
 from incident_console.incidents.models import Incident, TimelineEntry
 from incident_console.runs.broadcast import DASHBOARD_GROUP, broadcast, incident_group
 from incident_console.runs.models import StepRun
@@ -33,17 +34,19 @@ def timeline_add(
     *,
     incident: Incident | int,
     kind: str,
-    message: str,
+    message,
     actor=None,
     run=None,
     data: dict | None = None,
 ) -> TimelineEntry:
-    """Append one entry to an incident's timeline and, on commit, tell the incident's pages."""
+    """Append one entry to an incident's timeline and, on commit, tell the incident's pages.
+
+    ``message`` may be lazy text: it is stored in the site's language."""
     incident_id = incident if isinstance(incident, int) else incident.pk
     entry = TimelineEntry.objects.create(
         incident_id=incident_id,
         kind=kind,
-        message=message,
+        message=in_site_language(message),
         actor=actor,
         run=run,
         data=data or {},

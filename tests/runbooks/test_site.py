@@ -100,7 +100,7 @@ def test_a_backups_duty_without_its_prefix_is_refused_with_file_and_line(copy):
 
 
 def test_an_unknown_field_is_refused_with_file_and_line(copy):
-    replace(copy / "site.yaml", "time_zone: UTC", "timezone: UTC")
+    replace(copy / "site.yaml", "time_zone: Europe/Moscow", "timezone: UTC")
     _, errors = read_site(copy)
     assert [str(e) for e in errors] == [
         f"{copy}/site.yaml:7: timezone: Extra inputs are not permitted"
