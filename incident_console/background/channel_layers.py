@@ -1,15 +1,18 @@
 """Channel layers: the embedded mode's in-memory layer, callable from worker threads, and the
 service mode's Redis layer, which survives a Redis restart.
 
-InMemoryChannelLayer keeps asyncio queues that belong to the server's event loop.  Steps run
-on threads with loops of their own, so their sends are handed to the server's loop.
+InMemoryChannelLayer keeps an asyncio queue per channel, which belongs to the event loop of
+the consumer receiving from it.  Steps and the broadcast publisher run on threads with loops
+of their own, so a send is handed to the receiving channel's loop.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
+from channels.exceptions import ChannelFull
 from channels.layers import InMemoryChannelLayer
 from channels_redis.core import RedisChannelLayer
 from redis.exceptions import RedisError
@@ -18,24 +21,52 @@ log = logging.getLogger(__name__)
 
 
 class ThreadSafeInMemoryChannelLayer(InMemoryChannelLayer):
-    _home_loop: asyncio.AbstractEventLoop | None = None
+    """Each channel's messages are put on its queue by the loop that receives from it.
+
+    One loop per layer ("the last one to receive") is not enough: two loops receive at once
+    whenever a second thread serves a consumer, and a message put from a foreign thread does
+    not wake the receiving loop.
+    """
+
+    # A receiving loop that does not take a message this long is stuck; the sender goes on.
+    hand_over_timeout = 5.0
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._receiving_loops: dict[str, asyncio.AbstractEventLoop] = {}
 
     async def receive(self, channel):
-        self._home_loop = asyncio.get_running_loop()
+        self._receiving_loops[channel] = asyncio.get_running_loop()
         return await super().receive(channel)
 
     async def send(self, channel, message):
-        await self._on_home_loop(super().send(channel, message))
+        receiving = self._receiving_loops.get(channel)
+        here = asyncio.get_running_loop()
+        if receiving is None or receiving is here or not receiving.is_running():
+            await super().send(channel, message)
+            return
+        handed = asyncio.run_coroutine_threadsafe(super().send(channel, message), receiving)
+        try:
+            await asyncio.wait_for(asyncio.wrap_future(handed), self.hand_over_timeout)
+        except TimeoutError:
+            log.warning("channel %s: its loop took no message in time; dropped", channel)
 
     async def group_send(self, group, message):
-        await self._on_home_loop(super().group_send(group, message))
+        assert isinstance(message, dict), "message is not a dict"
+        self.require_valid_group_name(group)
+        self._clean_expired()
+        for channel in list(self.groups.get(group, {})):
+            with contextlib.suppress(ChannelFull):
+                await self.send(channel, message)
 
-    async def _on_home_loop(self, coroutine) -> None:
-        home = self._home_loop
-        if home is None or home is asyncio.get_running_loop() or home.is_closed():
-            await coroutine
-            return
-        await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coroutine, home))
+    async def group_discard(self, group, channel):
+        await super().group_discard(group, channel)
+        if not any(channel in members for members in self.groups.values()):
+            self._receiving_loops.pop(channel, None)
+
+    async def flush(self):
+        await super().flush()
+        self._receiving_loops.clear()
 
 
 class ResilientRedisChannelLayer(RedisChannelLayer):
