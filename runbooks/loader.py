@@ -15,6 +15,9 @@ from pydantic import ValidationError
 
 from runbooks.schema import Runbook
 
+# libyaml's parser when PyYAML was built with it: parsing is most of the cost of a load.
+FastSafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 Path_ = tuple[str | int, ...]
 
 
@@ -79,10 +82,19 @@ def load_runbook_file(path: Path) -> tuple[LoadedRunbook | None, RunbookError | 
     return parse_runbook_text(text, path)
 
 
+def _parse_yaml(text: str) -> tuple[yaml.Node | None, object]:
+    """The document's node tree (for line numbers) and its data, from one parse."""
+    loader = FastSafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        return node, loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
+
+
 def parse_runbook_text(text: str, path: Path) -> tuple[LoadedRunbook | None, RunbookError | None]:
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node, data = _parse_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None

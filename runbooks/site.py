@@ -22,7 +22,7 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from runbooks.loader import Path_, RunbookError, _dotted, _line_for, _line_map
+from runbooks.loader import FastSafeLoader, Path_, RunbookError, _dotted, _line_for, _line_map
 from runbooks.targets import Target
 
 FILES = ("site.yaml", "contacts.yaml", "maintenance.yaml")
@@ -199,8 +199,8 @@ class SiteError(Exception):
 def _read(path: Path) -> tuple[object, dict[Path_, int], RunbookError | None]:
     try:
         text = path.read_text(encoding="utf-8")
-        data = yaml.safe_load(text)
-        lines = _line_map(yaml.compose(text, Loader=yaml.SafeLoader))
+        data = yaml.load(text, Loader=FastSafeLoader)
+        lines = _line_map(yaml.compose(text, Loader=FastSafeLoader))
     except OSError as exc:
         return None, {}, RunbookError(path, None, f"cannot read file: {exc.strerror}")
     except yaml.YAMLError as exc:

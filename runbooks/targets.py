@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from runbooks.loader import RunbookError, _dotted, _line_for, _line_map
+from runbooks.loader import FastSafeLoader, RunbookError, _dotted, _line_for, _line_map
 
 TargetKind = Literal["local", "ssh", "postgres", "s3", "http", "docker"]
 CREDENTIAL_FIELDS = {
@@ -92,8 +92,8 @@ def load_targets(path: Path | None) -> tuple[dict[str, Target], list[RunbookErro
         ]
     text = Path(path).read_text(encoding="utf-8")
     try:
-        data = yaml.safe_load(text) or {}
-        lines = _line_map(yaml.compose(text, Loader=yaml.SafeLoader))
+        data = yaml.load(text, Loader=FastSafeLoader) or {}
+        lines = _line_map(yaml.compose(text, Loader=FastSafeLoader))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         return targets, [
