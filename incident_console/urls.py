@@ -7,6 +7,7 @@ from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from incident_console.accounts import views as account_views
 from incident_console.alerts.api import alertmanager_webhook
 from incident_console.health import health
 from incident_console.incidents import guide_views, sla_views, views
@@ -72,6 +73,8 @@ urlpatterns = [
     path("runs/<int:pk>/output.txt", views.run_output_text, name="run-output-text"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("preferences/", account_views.preferences_page, name="preferences"),
+    path("preferences/language/", account_views.language_switch, name="language-switch"),
     path("admin/", admin.site.urls),
     path("api/health/", health, name="health"),
     path("api/alerts/alertmanager/", alertmanager_webhook, name="alertmanager-webhook"),
