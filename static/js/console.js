@@ -457,6 +457,26 @@
     lastEntry = Math.max(lastEntry, Number(item.dataset.entry));
   });
 
+  // The time of day as the server renders it (Django's "H:i:s"), in the page's time zone: the
+  // person's zone when the page names one, else the browser's.  Assembled from parts because
+  // some locales put other separators or a day period between them.
+  function clockFormatIn(timeZone) {
+    return new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
+      timeZone: timeZone, hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23",
+    });
+  }
+  var clockFormat;
+  try {
+    clockFormat = clockFormatIn(document.documentElement.dataset.timeZone || undefined);
+  } catch (unknownZone) {
+    clockFormat = clockFormatIn(undefined);
+  }
+  function clockTime(iso) {
+    var parts = {};
+    clockFormat.formatToParts(new Date(iso)).forEach(function (part) { parts[part.type] = part.value; });
+    return [parts.hour, parts.minute, parts.second].join(":");
+  }
+
   function addEntry(entry) {
     if (timelineIds[entry.id]) { return false; }
     timelineIds[entry.id] = true;
@@ -466,7 +486,7 @@
     item.dataset.entry = entry.id;
     var time = document.createElement("time");
     time.dateTime = entry.at;
-    time.textContent = new Date(entry.at).toISOString().substring(11, 19);
+    time.textContent = clockTime(entry.at);
     var actor = document.createElement("span");
     actor.className = "actor";
     actor.textContent = entry.actor || "console";
