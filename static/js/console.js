@@ -489,7 +489,7 @@
     time.textContent = clockTime(entry.at);
     var actor = document.createElement("span");
     actor.className = "actor";
-    actor.textContent = entry.actor || "console";
+    actor.textContent = entry.actor || gettext("console");  // the template's word for an entry nobody made
     item.appendChild(time);
     item.appendChild(document.createTextNode(" "));
     item.appendChild(actor);

@@ -98,6 +98,7 @@ def test_a_russian_browser_reads_how_many_earlier_lines_are_hidden_in_russian(ru
         "более ранних строк не показано",
     )
     assert counter.inner_text().strip() == f"… {hidden} {form}: загрузить"
+    expect(page.locator("#timeline li").first.locator(".actor")).to_have_text("консоль")
     assert page.errors == []
 
 
