@@ -23,7 +23,7 @@
   }
 
   function describeError(data) {
-    var text = (data && (data.detail || data.error)) || "Request failed";
+    var text = (data && (data.detail || data.error)) || gettext("Request failed");
     if (data && data.fields) {
       text += ": " + Object.keys(data.fields).map(function (k) { return k + " " + data.fields[k]; }).join("; ");
     } else if (data && typeof data === "object" && !data.detail) {

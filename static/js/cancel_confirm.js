@@ -7,7 +7,10 @@
 
   function minutesAndSeconds(seconds) {
     var minutes = Math.floor(seconds / 60);
-    return minutes + " min " + Math.floor(seconds % 60) + " s";
+    return interpolate(gettext("%(minutes)s min %(seconds)s s"), {
+      minutes: minutes,
+      seconds: Math.floor(seconds % 60),
+    }, true);
   }
 
   // Resolves true when the run may be cancelled: it is young, or the person said yes.
@@ -16,11 +19,9 @@
       if (!run.started_at) { return true; }
       var seconds = (Date.now() - Date.parse(run.started_at)) / 1000;
       if (seconds <= CONFIRM_AFTER_SECONDS) { return true; }
-      return window.confirm(
-        "This run has been going for " + minutesAndSeconds(seconds) + ". Cancel it anyway? " +
-        "Whatever it has done so far stays done."
-      );
-    }, function () { return window.confirm("Cancel this run?"); });
+      var question = gettext("This run has been going for %(duration)s. Cancel it anyway? Whatever it has done so far stays done.");
+      return window.confirm(interpolate(question, {duration: minutesAndSeconds(seconds)}, true));
+    }, function () { return window.confirm(gettext("Cancel this run?")); });
   }
 
   window.consoleCancel = {confirmed: confirmed};

@@ -60,7 +60,7 @@
       notice.className = "live-paused";
       notice.dataset.role = "live-paused";
       notice.setAttribute("role", "status");
-      notice.textContent = "Live updates paused — reconnecting. Output is still being saved.";
+      notice.textContent = gettext("Live updates paused — reconnecting. Output is still being saved.");
       this.pre.parentNode.insertBefore(notice, this.pre);
     }
     if (notice) { notice.hidden = !isPaused || this.finished; }
@@ -103,7 +103,7 @@
         this.notice.dataset.action = "load-earlier";
         this.pre.insertBefore(this.notice, this.pre.firstChild);
       }
-      this.notice.textContent = "… " + this.hidden + " earlier lines not shown: load earlier\n";
+      this.notice.textContent = earlierLinesText(this.hidden);
     }
   };
 
@@ -125,11 +125,19 @@
       });
       self.firstSeq = after + 1;
       if (self.notice) {
-        self.notice.textContent = self.firstSeq > 1
-          ? "… " + self.hidden + " earlier lines not shown: load earlier\n" : "";
+        self.notice.textContent = self.firstSeq > 1 ? earlierLinesText(self.hidden) : "";
       }
     });
   };
+
+  function earlierLinesText(count) {
+    var format = ngettext(
+      "… %(count)s earlier line not shown: load earlier",
+      "… %(count)s earlier lines not shown: load earlier",
+      count
+    );
+    return interpolate(format, {count: count}, true) + "\n";
+  }
 
   function chunkSpan(chunk) {
     var span = document.createElement("span");
@@ -264,7 +272,7 @@
     }).catch(function (data) {
         if (data && data.error === "preview_outdated") {
           showConfirm(card, data);
-          showError(card, "What would run changed since you reviewed it: check the command again.");
+          showError(card, gettext("What would run changed since you reviewed it: check the command again."));
           return;
         }
         if (data && data.error === "previous_run_lost") {
@@ -430,8 +438,12 @@
     if (!clock || clock.dataset.resolved) { return; }
     var left = new Date(clock.dataset.deadline) - new Date();
     var minutes = Math.floor(Math.abs(left) / 60000);
-    var text = Math.floor(minutes / 60) + " h " + String(minutes % 60).padStart(2, "0") + " min";
-    clock.querySelector("[data-role=rto-text]").textContent = left >= 0 ? text + " left" : "broken " + text + " ago";
+    var text = interpolate(gettext("%(hours)s h %(minutes)s min"), {
+      hours: Math.floor(minutes / 60),
+      minutes: String(minutes % 60).padStart(2, "0"),
+    }, true);
+    var sentence = left >= 0 ? gettext("%(time)s left") : gettext("broken %(time)s ago");
+    clock.querySelector("[data-role=rto-text]").textContent = interpolate(sentence, {time: text}, true);
     clock.classList.toggle("breached", left < 0);
   }
   tickRto();
@@ -445,6 +457,26 @@
     lastEntry = Math.max(lastEntry, Number(item.dataset.entry));
   });
 
+  // The time of day as the server renders it (Django's "H:i:s"), in the page's time zone: the
+  // person's zone when the page names one, else the browser's.  Assembled from parts because
+  // some locales put other separators or a day period between them.
+  function clockFormatIn(timeZone) {
+    return new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
+      timeZone: timeZone, hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23",
+    });
+  }
+  var clockFormat;
+  try {
+    clockFormat = clockFormatIn(document.documentElement.dataset.timeZone || undefined);
+  } catch (unknownZone) {
+    clockFormat = clockFormatIn(undefined);
+  }
+  function clockTime(iso) {
+    var parts = {};
+    clockFormat.formatToParts(new Date(iso)).forEach(function (part) { parts[part.type] = part.value; });
+    return [parts.hour, parts.minute, parts.second].join(":");
+  }
+
   function addEntry(entry) {
     if (timelineIds[entry.id]) { return false; }
     timelineIds[entry.id] = true;
@@ -454,10 +486,10 @@
     item.dataset.entry = entry.id;
     var time = document.createElement("time");
     time.dateTime = entry.at;
-    time.textContent = new Date(entry.at).toISOString().substring(11, 19);
+    time.textContent = clockTime(entry.at);
     var actor = document.createElement("span");
     actor.className = "actor";
-    actor.textContent = entry.actor || "console";
+    actor.textContent = entry.actor || gettext("console");  // the template's word for an entry nobody made
     item.appendChild(time);
     item.appendChild(document.createTextNode(" "));
     item.appendChild(actor);
@@ -537,7 +569,7 @@
       if (event.code === 4404) {
         polling(false);
         var box = document.querySelector("[data-role=lifecycle-error]");
-        box.textContent = "This incident is no longer visible to you.";
+        box.textContent = gettext("This incident is no longer visible to you.");
         box.hidden = false;
         return;
       }

@@ -11,7 +11,7 @@
   }
 
   function describe(data) {
-    var text = (data && data.detail) || "Sending failed";
+    var text = (data && data.detail) || gettext("Sending failed");
     if (data && data.fields) {
       text += ": " + Object.keys(data.fields).map(function (k) { return k + " " + data.fields[k]; }).join("; ");
     }
@@ -37,7 +37,7 @@
         return data;
       });
     }).then(function () {
-      button.textContent = "Sent";
+      button.textContent = gettext("Sent");
     }).catch(function (data) {
       button.disabled = false;
       error.textContent = describe(data);

@@ -15,10 +15,18 @@
     return li;
   }
 
+  // The contact's fields the API names as still empty.
+  var FIELD_LABELS = {
+    name: pgettext("contact field", "name"),
+    phone: pgettext("contact field", "phone"),
+    email: pgettext("contact field", "email"),
+  };
+  function fieldLabel(field) { return FIELD_LABELS[field] || field; }
+
   function reach(entry) {
     return entry.to
       ? item(entry.channel + ": " + entry.to)
-      : item(entry.channel + ": will not be sent: " + entry.why, "will-not");
+      : item(interpolate(gettext("%(channel)s: will not be sent: %(why)s"), entry, true), "will-not");
   }
 
   function show(preview) {
@@ -26,21 +34,23 @@
     var channels = document.createElement("ul");
     channels.dataset.role = "preview-channels";
     preview.channels.forEach(function (entry) { channels.appendChild(reach(entry)); });
-    box.appendChild(document.createTextNode("On-call channels:"));
+    box.appendChild(document.createTextNode(gettext("On-call channels:")));
     box.appendChild(channels);
     if (!preview.contacts.length) {
-      box.appendChild(item("Nobody is listed for this choice on the contacts page.", "will-not"));
+      box.appendChild(item(gettext("Nobody is listed for this choice on the contacts page."), "will-not"));
     }
     preview.contacts.forEach(function (contact) {
       var head = contact.role + (contact.name ? " (" + contact.name + ")" : "") +
-        (contact.phone ? " · call " + contact.phone : "");
+        (contact.phone ? " · " + interpolate(gettext("call %(phone)s"), contact, true) : "");
       var person = document.createElement("div");
       person.dataset.contact = contact.role;
       person.textContent = head;
       if (contact.not_filled_in.length) {
         var missing = document.createElement("strong");
         missing.className = "not-filled";
-        missing.textContent = " not filled in: " + contact.not_filled_in.join(", ");
+        missing.textContent = " " + interpolate(gettext("not filled in: %(fields)s"), {
+          fields: contact.not_filled_in.map(fieldLabel).join(", "),
+        }, true);
         person.appendChild(missing);
       }
       var list = document.createElement("ul");
@@ -55,7 +65,7 @@
   function refresh() {
     var asked = ++latest;
     if (!select.value) {
-      box.textContent = "No escalation levels or contacts yet: see the contacts page.";
+      box.textContent = gettext("No escalation levels or contacts yet: see the contacts page.");
       return;
     }
     var url = "/api/escalation/preview/?notify=" + encodeURIComponent(select.value);

@@ -22,7 +22,7 @@
     var error = form.querySelector("[data-role=incident-edit-error]");
     var body = changed(form);
     if (!Object.keys(body).length) {
-      error.textContent = "Nothing changed.";
+      error.textContent = gettext("Nothing changed.");
       error.hidden = false;
       return;
     }
