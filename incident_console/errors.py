@@ -14,7 +14,8 @@ class ServiceError(Exception):
         self.extra = extra
 
     def as_dict(self) -> dict:
-        body = {"error": self.code, "detail": self.message}
+        # str(): a message may be lazy text, answered in the request's language.
+        body = {"error": self.code, "detail": str(self.message)}
         if self.fields:
             body["fields"] = self.fields
         body.update(self.extra)

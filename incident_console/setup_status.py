@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from incident_console.incidents.models import Contact
 from incident_console.notifications.channels import configured_channels
@@ -27,7 +28,8 @@ CHANNEL_SETTINGS = {
 
 
 def setup_problems() -> list[dict]:
-    """Everything still missing, this module's checks first, then each provider's."""
+    """Everything still missing, this module's checks first, then each provider's, in the
+    active language."""
     problems = target_problems() + contact_problems() + channel_problems()
     for path in settings.SETUP_PROBLEM_PROVIDERS:
         problems += import_string(path)()
@@ -42,7 +44,9 @@ def target_problems() -> list[dict]:
     if failing:
         problems.append(
             {
-                "what": f"{len(failing)} of {len(checks)} targets are not ready",
+                "what": _("{failing} of {total} targets are not ready").format(
+                    failing=len(failing), total=len(checks)
+                ),
                 "why": "; ".join(f"{c.name}: {c.get_state_display()}" for c in failing),
                 "link": TARGETS_LINK,
             }
@@ -50,8 +54,10 @@ def target_problems() -> list[dict]:
     if unchecked:
         problems.append(
             {
-                "what": "Targets not checked yet",
-                "why": f"{', '.join(unchecked)}: open the Targets page to check them",
+                "what": _("Targets not checked yet"),
+                "why": _("{targets}: open the Targets page to check them").format(
+                    targets=", ".join(unchecked)
+                ),
                 "link": TARGETS_LINK,
             }
         )
@@ -63,8 +69,11 @@ def contact_problems() -> list[dict]:
     unfilled = [contact.role for contact in contacts if not _reachable(contact)]
     if contacts and not unfilled:
         return []
-    why = f"no name or phone for {', '.join(unfilled)}" if unfilled else "nobody to call yet"
-    return [{"what": "Contacts not filled in", "why": why, "link": CONTACTS_LINK}]
+    if unfilled:
+        why = _("no name or phone for {roles}").format(roles=", ".join(unfilled))
+    else:
+        why = _("nobody to call yet")
+    return [{"what": _("Contacts not filled in"), "why": why, "link": CONTACTS_LINK}]
 
 
 def _reachable(contact: Contact) -> bool:
@@ -80,13 +89,17 @@ def channel_problems() -> list[dict]:
         return []
     return [
         {
-            "what": "No notification channel configured",
-            "why": "set "
-            + ", or ".join(" and ".join(names) for names in CHANNEL_SETTINGS.values())
-            + " on the web and worker hosts",
+            "what": _("No notification channel configured"),
+            "why": _("set {settings} on the web and worker hosts").format(settings=_either()),
             "link": NOTIFICATIONS_LINK,
         }
     ]
+
+
+def _either() -> str:
+    """Each channel's settings, as "A and B, or C": any one channel will do."""
+    both, either = " {} ".format(_("and")), ", {} ".format(_("or"))
+    return either.join(both.join(names) for names in CHANNEL_SETTINGS.values())
 
 
 def channel_status() -> list[dict]:

@@ -8,6 +8,8 @@ commander  + runs destructive steps, approves runs, changes an incident's status
 from __future__ import annotations
 
 from django.contrib.auth.models import Group, Permission
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from incident_console.errors import Forbidden
 
@@ -47,8 +49,12 @@ def role_of(user) -> str:
 
 def require(user, permission: str, what: str) -> None:
     if user is None or not user.is_authenticated or not user.has_perm(permission):
-        role = "commander" if permission == COMMAND else "responder"
-        raise Forbidden(f"{what} needs the {role} role")
+        role = (
+            pgettext("role", "commander")
+            if permission == COMMAND
+            else pgettext("role", "responder")
+        )
+        raise Forbidden(_("{what} needs the {role} role").format(what=what, role=role))
 
 
 def system_user(username: str, role: str):

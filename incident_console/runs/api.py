@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
@@ -81,7 +82,7 @@ def _non_negative_int(raw: str, name: str) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise ValidationError({name: "must be a whole number"}) from None
+        raise ValidationError({name: _("must be a whole number")}) from None
     if value < 0:
-        raise ValidationError({name: "must not be negative"})
+        raise ValidationError({name: _("must not be negative")})
     return value

@@ -14,9 +14,13 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from incident_console.accounts.roles import COMMAND, require
 from incident_console.errors import Conflict, InvalidInput
+from incident_console.i18n import in_site_language
 from incident_console.incidents.models import Incident, TimelineEntry
 from incident_console.incidents.selectors import runs_visible_to
 from incident_console.incidents.timeline import timeline_add
@@ -35,23 +39,41 @@ def commanders_other_than(user) -> list:
 
 
 def approval_request_announce(*, run: StepRun, actor) -> None:
-    """Tell every other commander, on the configured channels, that ``run`` waits for them."""
+    """Tell every other commander, on the configured channels, that ``run`` waits for them, in
+    the site's language."""
     from incident_console.notifications.services import notify
 
     incident = run.incident
-    others = ", ".join(user.username for user in commanders_other_than(actor)) or "nobody else"
+    names = [user.username for user in commanders_other_than(actor)]
+    others = ", ".join(names) if names else gettext_lazy("nobody else")
+    subject = format_lazy(
+        gettext_lazy("[{severity}] #{incident} approval needed: {step}"),
+        severity=incident.severity.upper(),
+        incident=incident.pk,
+        step=run.step_title,
+    )
+    body = format_lazy(
+        gettext_lazy(
+            "{user} asks a second commander ({others}) to approve “{step}” on {target}:\n"
+            "{command}\nExpires in {minutes} min. {link}"
+        ),
+        user=actor.username,
+        others=others,
+        step=run.step_title,
+        target=run.target,
+        command=run.command_display,
+        minutes=_minutes(settings.APPROVAL_EXPIRES_AFTER),
+        link=incident_link(incident),
+    )
     notify(
         incident=incident,
-        subject=f"[{incident.severity.upper()}] #{incident.pk} approval needed: {run.step_title}",
-        body=(
-            f"{actor.username} asks a second commander ({others}) to approve "
-            f"“{run.step_title}” on {run.target}:\n{run.command_display}\n"
-            f"Expires in {_minutes(settings.APPROVAL_EXPIRES_AFTER)} min. "
-            f"{incident_link(incident)}"
-        ),
+        subject=in_site_language(subject),
+        body=in_site_language(body),
         reason="approval_requested",
         actor=actor,
-        what=f"Approval request for “{run.step_title}”",
+        what=in_site_language(
+            format_lazy(gettext_lazy("Approval request for “{step}”"), step=run.step_title)
+        ),
     )
 
 
@@ -88,17 +110,21 @@ def _expire(run: StepRun, *, now, cutoff) -> bool:
             to=Status.CANCELLED,
             match={"created_at__lt": cutoff},
             finished_at=now,
-            detail="approval request expired",
+            detail=in_site_language(gettext_lazy("approval request expired")),
         ):
             return False
         run.refresh_from_db()
         timeline_add(
             incident=run.incident_id,
             kind=TimelineEntry.Kind.APPROVAL_EXPIRED,
-            message=(
-                f"Approval request for “{run.step_title}” on {run.target} expired after "
-                f"{_minutes(settings.APPROVAL_EXPIRES_AFTER)} min without an answer; "
-                "request it again to run it"
+            message=format_lazy(
+                gettext_lazy(
+                    "Approval request for “{step}” on {target} expired after {minutes} min "
+                    "without an answer; request it again to run it"
+                ),
+                step=run.step_title,
+                target=run.target,
+                minutes=_minutes(settings.APPROVAL_EXPIRES_AFTER),
             ),
             run=run,
             data={"requested_by": getattr(run.created_by, "username", None)},
@@ -114,16 +140,16 @@ def step_run_break_glass(*, run: StepRun, actor, reason: str, dispatch: bool = T
     The run goes ahead exactly as it was requested (its digest is unchanged); everyone is told,
     and the timeline and the postmortem mark it as break-glass.
     """
-    require(actor, COMMAND, "breaking glass")
+    require(actor, COMMAND, _("breaking glass"))
     reason = (reason or "").strip()
     minimum = settings.BREAK_GLASS_MIN_REASON
     if len(reason) < minimum:
-        raise InvalidInput(
-            "break-glass needs a reason",
-            fields={
-                "reason": f"say why no second commander can approve (at least {minimum} characters)"
-            },
-        )
+        why = ngettext(
+            "say why no second commander can approve (at least %(minimum)d characters)",
+            "say why no second commander can approve (at least %(minimum)d characters)",
+            minimum,
+        ) % {"minimum": minimum}
+        raise InvalidInput(_("break-glass needs a reason"), fields={"reason": why})
     with transaction.atomic():
         if not StepRun.transition(
             run.pk,
@@ -133,14 +159,21 @@ def step_run_break_glass(*, run: StepRun, actor, reason: str, dispatch: bool = T
             approved_by=actor,
         ):
             run.refresh_from_db()
-            raise Conflict(f"the run is {run.status}, not awaiting approval")
+            raise Conflict(
+                _("the run is {status}, not awaiting approval").format(status=run.status_label)
+            )
         run.refresh_from_db()
         timeline_add(
             incident=run.incident_id,
             kind=TimelineEntry.Kind.BREAK_GLASS,
-            message=(
-                f"Break-glass: ran “{run.step_title}” on {run.target} without a second "
-                f"commander's approval — {reason}"
+            message=format_lazy(
+                gettext_lazy(
+                    "Break-glass: ran “{step}” on {target} without a second commander's "
+                    "approval — {reason}"
+                ),
+                step=run.step_title,
+                target=run.target,
+                reason=reason,
             ),
             actor=actor,
             run=run,
@@ -158,17 +191,34 @@ def _announce_break_glass(run: StepRun, actor, reason: str) -> None:
 
     incident = run.incident
     everyone = ", ".join(user.username for user in commanders_other_than(actor))
+    subject = format_lazy(
+        gettext_lazy("[{severity}] #{incident} BREAK-GLASS: {step}"),
+        severity=incident.severity.upper(),
+        incident=incident.pk,
+        step=run.step_title,
+    )
+    body = format_lazy(
+        gettext_lazy(
+            "{user} ran “{step}” on {target} without a second commander's approval.\n"
+            "Reason: {reason}\n{command}\nCommanders: {commanders}\n{link}"
+        ),
+        user=actor.username,
+        step=run.step_title,
+        target=run.target,
+        reason=reason,
+        command=run.command_display,
+        commanders=everyone or "—",
+        link=incident_link(incident),
+    )
     notify(
         incident=incident,
-        subject=f"[{incident.severity.upper()}] #{incident.pk} BREAK-GLASS: {run.step_title}",
-        body=(
-            f"{actor.username} ran “{run.step_title}” on {run.target} without a second "
-            f"commander's approval.\nReason: {reason}\n{run.command_display}\n"
-            f"Commanders: {everyone or '—'}\n{incident_link(incident)}"
-        ),
+        subject=in_site_language(subject),
+        body=in_site_language(body),
         reason="break_glass",
         actor=actor,
-        what=f"Break-glass notice for “{run.step_title}”",
+        what=in_site_language(
+            format_lazy(gettext_lazy("Break-glass notice for “{step}”"), step=run.step_title)
+        ),
     )
 
 

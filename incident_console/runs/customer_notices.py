@@ -12,9 +12,13 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.template import Context, Engine
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from incident_console.accounts.roles import COMMAND, require
 from incident_console.errors import Forbidden, InvalidInput, NotSent, ServiceError
+from incident_console.i18n import in_site_language
 from incident_console.incidents.models import Contact, Incident, TimelineEntry
 from incident_console.incidents.sla import data_window
 from incident_console.runs.broadcast import broadcast_run_status
@@ -27,6 +31,8 @@ from runbooks.schema import Step
 
 SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 _TEXT = Engine(autoescape=False)
+# Written to the customer, so in the site's language whoever drafts it.
+UNKNOWN_IMPACT = gettext_lazy("we are still establishing who and what is affected.")
 
 
 @dataclass(frozen=True)
@@ -41,12 +47,14 @@ def customer_email() -> tuple[str, str]:
     """The customer contact's email, or "" and what to fill in where."""
     role = current_site().contacts.customer
     if not role:
-        return "", "the site names no customer contact (contacts.yaml: customer)"
+        return "", _("the site names no customer contact (contacts.yaml: customer)")
     contact = Contact.objects.filter(role__iexact=role).first()
     if contact is None or not contact.email:
-        return "", f"no customer email is configured: fill in the email of the “{role}” contact"
+        return "", _(
+            "no customer email is configured: fill in the email of the “{role}” contact"
+        ).format(role=role)
     if settings.EMAIL_BACKEND == SMTP_BACKEND and not settings.EMAIL_HOST:
-        return contact.email, "the console cannot send email: EMAIL_HOST is not set"
+        return contact.email, _("the console cannot send email: EMAIL_HOST is not set")
     return contact.email, ""
 
 
@@ -72,7 +80,7 @@ def notice_card(incident: Incident, step: dict, user) -> dict | None:
 
 def _may_command(user) -> bool:
     try:
-        require(user, COMMAND, "sending a notice to the customer")
+        require(user, COMMAND, _("sending a notice to the customer"))
     except Forbidden:
         return False
     return True
@@ -81,7 +89,7 @@ def _may_command(user) -> bool:
 def _notice_step(incident: Incident, step_id: str) -> Step:
     step = _runnable_step(incident, step_id)
     if step.executor != "customer_notice":
-        raise InvalidInput("this step does not send a customer notice")
+        raise InvalidInput(_("this step does not send a customer notice"))
     return step
 
 
@@ -89,20 +97,22 @@ def _render(incident: Incident, step: Step) -> tuple[str, str]:
     name = step.args["template"]
     text = current_site().notice_template(name)
     if text is None:
-        raise InvalidInput(f"the site has no customer notice template {name!r} (notices/)")
+        raise InvalidInput(
+            _("the site has no customer notice template {name} (notices/)").format(name=repr(name))
+        )
     minutes = step.args.get("next_update_minutes", 60)
     context = Context(
         {
             "incident": incident,
             "what_happened": incident.title,
             "opened_at": f"{incident.opened_at:%Y-%m-%d %H:%M} UTC",
-            "impact": incident.impact or "we are still establishing who and what is affected.",
+            "impact": incident.impact or in_site_language(UNKNOWN_IMPACT),
             "data_window": data_window(incident),
             "next_update": f"{timezone.now() + timedelta(minutes=minutes):%Y-%m-%d %H:%M} UTC",
         }
     )
     rendered = _TEXT.from_string(text).render(context)
-    head, _, body = rendered.partition("\n\n")
+    head, _blank, body = rendered.partition("\n\n")
     return head.removeprefix("Subject:").strip(), body.strip() + "\n"
 
 
@@ -115,7 +125,7 @@ def customer_notice_send(
     With no customer email (or no way to send email) nothing is sent or recorded.  A send that
     fails is recorded as a failed run of the step, and raised as NotSent.
     """
-    require(actor, COMMAND, "sending a notice to the customer")
+    require(actor, COMMAND, _("sending a notice to the customer"))
     step = _notice_step(incident, step_id)
     subject, body = _valid_message(subject, body)
     to, problem = customer_email()
@@ -128,7 +138,9 @@ def customer_notice_send(
     except (OSError, smtplib.SMTPException) as error:
         why = f"{type(error).__name__}: {error}"
         _record(incident=incident, step=step, actor=actor, message=sent, error=why)
-        raise NotSent(f"the notice to {to} was not sent: {error}") from None
+        raise NotSent(
+            _("the notice to {to} was not sent: {error}").format(to=to, error=error)
+        ) from None
     return _record(incident=incident, step=step, actor=actor, message=sent)
 
 
@@ -136,11 +148,11 @@ def _valid_message(subject: str, body: str) -> tuple[str, str]:
     subject, body = (subject or "").strip(), (body or "").strip()
     fields = {}
     if not subject or "\n" in subject or "\r" in subject:
-        fields["subject"] = "one line of text is required"
+        fields["subject"] = _("one line of text is required")
     if not body:
-        fields["body"] = "is required"
+        fields["body"] = _("is required")
     if fields:
-        raise InvalidInput("the notice needs a subject and a message", fields=fields)
+        raise InvalidInput(_("the notice needs a subject and a message"), fields=fields)
     return subject, body + "\n"
 
 
@@ -149,11 +161,23 @@ def _record(*, incident, step, actor, message: dict[str, str], error: str = "") 
     to, subject, body = message["to"], message["subject"], message["body"]
     text = f"To: {to}\nSubject: {subject}\n\n{body}"
     said = (
-        f"Customer notice NOT sent to {to} ({error}): “{subject}”"
+        format_lazy(
+            gettext_lazy("Customer notice NOT sent to {to} ({error}): “{subject}”"),
+            to=to,
+            error=error,
+            subject=subject,
+        )
         if error
-        else f"Customer notice sent to {to}\nSubject: {subject}\n\n{body}"
+        else format_lazy(
+            gettext_lazy("Customer notice sent to {to}\nSubject: {subject}\n\n{body}"),
+            to=to,
+            subject=subject,
+            body=body,
+        )
     )
-    lines = [("stdout", text)] + ([("stderr", f"not sent: {error}\n")] if error else [])
+    failed = format_lazy(gettext_lazy("not sent: {error}"), error=error)
+    lines = [("stdout", text)] + ([("stderr", f"{in_site_language(failed)}\n")] if error else [])
+    display = format_lazy(gettext_lazy("email to {to}: {subject}"), to=to, subject=subject)
     chunks = lines_to_chunks(lines, 1)
     now = timezone.now()
     with transaction.atomic():
@@ -161,7 +185,7 @@ def _record(*, incident, step, actor, message: dict[str, str], error: str = "") 
             incident=incident,
             step=step,
             actor=actor,
-            rendered=RenderedStep(step, {}, message, f"email to {to}: {subject}", 1, {}, ""),
+            rendered=RenderedStep(step, {}, message, in_site_language(display), 1, {}, ""),
             timeline={
                 "kind": TimelineEntry.Kind.NOTIFICATION,
                 "message": said,

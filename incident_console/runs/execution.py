@@ -14,10 +14,13 @@ from django.conf import settings
 from django.db import OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from executors import ExecutorError, NotConfigured, Result
 from executors.base import SYSTEM_PREFIX
 from executors.masking import SecretMasker
+from incident_console.i18n import in_site_language
 from incident_console.incidents.models import TimelineEntry
 from incident_console.incidents.timeline import timeline_add
 from incident_console.notifications.escalation import escalations_on_step_failed
@@ -53,7 +56,9 @@ def step_run_execute(*, run_id: int, task_id: str) -> StepRun | None:
         timeline_add(
             incident=run.incident_id,
             kind=TimelineEntry.Kind.RUN_STARTED,
-            message=f"Started “{run.step_title}” on {worker}",
+            message=format_lazy(
+                gettext_lazy("Started “{step}” on {worker}"), step=run.step_title, worker=worker
+            ),
             run=run,
             data={"worker": worker},
         )
@@ -88,22 +93,29 @@ def _execute(run: StepRun) -> tuple[Result, str, OutputRecorder]:
 def _call_executor(
     run: StepRun, recorder: OutputRecorder, cancel: threading.Event
 ) -> tuple[Result, str]:
-    """How the run ended, and why it failed when the console itself was the cause."""
+    """How the run ended, and why it failed when the console itself was the cause.  What the
+    console says in the output and the run's detail is stored in the site's language."""
     masker = SecretMasker(recorder.emit, [])
     try:
         built = build_executor(run.executor, timeout=run.timeout, target=run.target)
         masker = SecretMasker(recorder.emit, built.secrets)
         return built.executor.run(run.command, masker, cancel), ""
     except NotConfigured as exc:
-        masker("stderr", f"{SYSTEM_PREFIX}console not configured: {exc}\n")
-        return Result(Status.FAILED, None, masker.mask(str(exc))), NOT_CONFIGURED
+        why = in_site_language(exc)
+        said = in_site_language(format_lazy(CONSOLE_NOT_CONFIGURED, why=why))
+        masker("stderr", f"{SYSTEM_PREFIX}{said}\n")
+        return Result(Status.FAILED, None, masker.mask(why)), NOT_CONFIGURED
     except ExecutorError as exc:
-        masker("stderr", f"{SYSTEM_PREFIX}{exc}\n")
-        return Result(Status.FAILED, None, masker.mask(str(exc))), ""
+        why = in_site_language(exc)
+        masker("stderr", f"{SYSTEM_PREFIX}{why}\n")
+        return Result(Status.FAILED, None, masker.mask(why)), ""
     except Exception as exc:
         log.exception("run %s: executor crashed", run.pk)
-        masker("stderr", f"{SYSTEM_PREFIX}the executor failed: {type(exc).__name__}\n")
-        return Result(Status.FAILED, None, f"executor failed: {type(exc).__name__}"), ""
+        name = type(exc).__name__
+        said = format_lazy(gettext_lazy("the executor failed: {error}"), error=name)
+        masker("stderr", f"{SYSTEM_PREFIX}{in_site_language(said)}\n")
+        detail = format_lazy(gettext_lazy("executor failed: {error}"), error=name)
+        return Result(Status.FAILED, None, in_site_language(detail)), ""
     finally:
         masker.flush()
 
@@ -114,12 +126,30 @@ def _failure_cause(status: str, cause: str) -> str:
     return cause or StepRun.FailureCause.TARGET
 
 
+CONSOLE_NOT_CONFIGURED = gettext_lazy("console not configured: {why}")
+
 STOPPED_BY_RECORDER = {
-    "idle": (Status.TIMED_OUT, "no output for longer than the idle timeout"),
-    "output_limit": (Status.FAILED, "output limit reached"),
-    "fenced": (Status.FAILED, "stopped by its worker: the heartbeat could not be renewed"),
-    "declared_lost": (Status.FAILED, "stopped by its worker: the run had been declared lost"),
-    "recorder_failed": (Status.FAILED, "storing the output failed"),
+    "idle": (Status.TIMED_OUT, gettext_lazy("no output for longer than the idle timeout")),
+    "output_limit": (Status.FAILED, gettext_lazy("output limit reached")),
+    "fenced": (
+        Status.FAILED,
+        gettext_lazy("stopped by its worker: the heartbeat could not be renewed"),
+    ),
+    "declared_lost": (
+        Status.FAILED,
+        gettext_lazy("stopped by its worker: the run had been declared lost"),
+    ),
+    "recorder_failed": (Status.FAILED, gettext_lazy("storing the output failed")),
+}
+
+# How a finished run is named on the timeline ("“Restore” timed out, exit code 124").
+ENDED_AS = {
+    Status.SUCCEEDED: pgettext_lazy("run ended", "succeeded"),
+    Status.FAILED: pgettext_lazy("run ended", "failed"),
+    Status.CANCELLED: pgettext_lazy("run ended", "cancelled"),
+    Status.TIMED_OUT: pgettext_lazy("run ended", "timed out"),
+    Status.LOST: pgettext_lazy("run ended", "lost"),
+    Status.SKIPPED: pgettext_lazy("run ended", "skipped"),
 }
 
 
@@ -144,6 +174,7 @@ def _finish(run: StepRun, result: Result, recorder: OutputRecorder, cause: str =
         result.status == Status.CANCELLED or lost_output
     ):
         status, detail = STOPPED_BY_RECORDER[recorder.stop_reason]
+        detail = in_site_language(detail)
         result = Result(status, result.exit_code, detail, result.notes, result.outputs)
     with transaction.atomic():
         ended = StepRun.transition(
@@ -183,11 +214,29 @@ def _finish(run: StepRun, result: Result, recorder: OutputRecorder, cause: str =
     return run
 
 
-def _finished_message(run: StepRun) -> str:
+def _finished_message(run: StepRun):
     if run.console_not_configured:
-        return f"“{run.step_title}” did not run: console not configured: {run.detail}"
-    exit_text = f", exit code {run.exit_code}" if run.exit_code is not None else ""
-    return f"“{run.step_title}” {run.status.replace('_', ' ')}{exit_text}"
+        return format_lazy(
+            gettext_lazy("“{step}” did not run: console not configured: {why}"),
+            step=run.step_title,
+            why=run.detail,
+        )
+    return format_lazy(
+        gettext_lazy("“{step}” {ended}{exit}"),
+        step=run.step_title,
+        ended=_ended_as(run.status),
+        exit=_exit_text(run.exit_code),
+    )
+
+
+def _ended_as(status: str):
+    return ENDED_AS.get(status, status.replace("_", " "))
+
+
+def _exit_text(exit_code: int | None):
+    if exit_code is None:
+        return ""
+    return format_lazy(gettext_lazy(", exit code {code}"), code=exit_code)
 
 
 def _announce_end(run: StepRun) -> None:
@@ -213,13 +262,14 @@ def _finish_late(run: StepRun, result: Result, recorder: OutputRecorder, at) -> 
         run.refresh_from_db()
         return run
     run.refresh_from_db()
-    exit_text = f", exit code {result.exit_code}" if result.exit_code is not None else ""
     timeline_add(
         incident=run.incident_id,
         kind=TimelineEntry.Kind.NOTE,
-        message=(
-            f"“{run.step_title}” finished after it was declared lost: "
-            f"{result.status.replace('_', ' ')}{exit_text}"
+        message=format_lazy(
+            gettext_lazy("“{step}” finished after it was declared lost: {ended}{exit}"),
+            step=run.step_title,
+            ended=_ended_as(result.status),
+            exit=_exit_text(result.exit_code),
         ),
         run=run,
         data={"late_result": late},
@@ -254,9 +304,13 @@ def _reap(run: StepRun, *, now, cutoff) -> bool:
         timeline_add(
             incident=run.incident_id,
             kind=TimelineEntry.Kind.RUN_FINISHED,
-            message=(
-                f"“{run.step_title}” lost: its worker ({run.worker}) stopped answering; "
-                "the step may still be running there"
+            message=format_lazy(
+                gettext_lazy(
+                    "“{step}” lost: its worker ({worker}) stopped answering; "
+                    "the step may still be running there"
+                ),
+                step=run.step_title,
+                worker=run.worker,
             ),
             run=run,
             data={"status": Status.LOST.value, "last_heartbeat": run.heartbeat_at.isoformat()},

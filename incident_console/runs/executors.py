@@ -13,6 +13,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
 from executors import ExecutorError, NotConfigured
 from executors.docker import DockerExecutor
@@ -58,10 +60,21 @@ def _load(path: str | None, mtime: float | None) -> dict[str, Target]:
 def target_for(executor_kind: str, name: str) -> Target:
     target = targets().get(name)
     if target is None:
-        raise NotConfigured(f"no target named {name!r} in the targets file {settings.TARGETS_FILE}")
+        raise NotConfigured(
+            format_lazy(
+                gettext_lazy("no target named {name} in the targets file {file}"),
+                name=repr(name),
+                file=settings.TARGETS_FILE,
+            )
+        )
     if target.kind not in TARGET_KINDS.get(executor_kind, set()):
         raise NotConfigured(
-            f"a {executor_kind} step cannot run on {name!r}, a {target.kind} target"
+            format_lazy(
+                gettext_lazy("a {executor} step cannot run on {name}, a {kind} target"),
+                executor=executor_kind,
+                name=repr(name),
+                kind=target.kind,
+            )
         )
     return target
 
@@ -81,21 +94,35 @@ def target_address(name: str) -> dict:
 
 
 def resolve_credential(reference: str) -> str:
-    """The value a credential reference names; ``NotConfigured`` says where to set it."""
+    """The value a credential reference names; ``NotConfigured`` says where to set it, in lazy
+    text that whoever stores it renders in the site's language."""
     scheme, _, rest = reference.partition(":")
     if scheme == "env":
         value = os.environ.get(rest)
         if value is None:
-            raise NotConfigured(f"set the environment variable {rest} on the worker")
+            raise NotConfigured(
+                format_lazy(
+                    gettext_lazy("set the environment variable {name} on the worker"), name=rest
+                )
+            )
         return value
     if scheme == "file":
         try:
             return Path(rest).read_text().rstrip("\n")
         except OSError as exc:
             raise NotConfigured(
-                f"the file {rest} cannot be read on the worker ({exc.strerror})"
+                format_lazy(
+                    gettext_lazy("the file {path} cannot be read on the worker ({why})"),
+                    path=rest,
+                    why=exc.strerror,
+                )
             ) from None
-    raise NotConfigured(f"credential reference {reference!r} is not env: or file:")
+    raise NotConfigured(
+        format_lazy(
+            gettext_lazy("credential reference {reference} is not env: or file:"),
+            reference=repr(reference),
+        )
+    )
 
 
 def build_executor(
@@ -108,7 +135,7 @@ def build_executor(
     secrets = _credentials(spec, resolve)
     builder = _BUILDERS.get(kind)
     if builder is None:
-        raise ExecutorError(f"unknown executor {kind!r}")
+        raise ExecutorError(format_lazy(gettext_lazy("unknown executor {kind}"), kind=repr(kind)))
     return BuiltExecutor(
         builder(spec, secrets, timeout, resolve), [v for v in secrets.values() if v]
     )
@@ -123,7 +150,14 @@ def _credentials(target: Target, resolve: bool) -> dict[str, str]:
         try:
             values[name] = resolve_credential(reference)
         except NotConfigured as exc:
-            raise NotConfigured(f"{target.name} has no {name}: {exc}") from None
+            raise NotConfigured(
+                format_lazy(
+                    gettext_lazy("{target} has no {name}: {why}"),
+                    target=target.name,
+                    name=name,
+                    why=exc.args[0],
+                )
+            ) from None
     return values
 
 
@@ -164,7 +198,12 @@ def _postgres(
     if target.backups:
         bucket = targets().get(target.backups)
         if bucket is None or bucket.kind != "s3":
-            raise ExecutorError(f"backups target {target.backups!r} is not an s3 target")
+            raise ExecutorError(
+                format_lazy(
+                    gettext_lazy("backups target {name} is not an s3 target"),
+                    name=repr(target.backups),
+                )
+            )
         bucket_secrets = _credentials(bucket, resolve)
         secrets.update({f"backups_{k}": v for k, v in bucket_secrets.items()})
         backups = _s3(bucket, bucket_secrets, timeout)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 
 class StepRun(models.Model):
@@ -20,9 +21,22 @@ class StepRun(models.Model):
         SKIPPED = "skipped"
 
     class FailureCause(models.TextChoices):
-        CONSOLE_NOT_CONFIGURED = "console_not_configured", "console not configured"
-        TARGET = "target", "the target failed"
+        CONSOLE_NOT_CONFIGURED = "console_not_configured", gettext_lazy("console not configured")
+        TARGET = "target", gettext_lazy("the target failed")
 
+    # What people read for each status; the raw value stays in CSS classes, data- attributes
+    # and JSON.  Kept apart from the choices, whose labels the migrations record.
+    STATUS_LABELS = {
+        Status.AWAITING_APPROVAL: pgettext_lazy("run status", "awaiting_approval"),
+        Status.QUEUED: pgettext_lazy("run status", "queued"),
+        Status.RUNNING: pgettext_lazy("run status", "running"),
+        Status.SUCCEEDED: pgettext_lazy("run status", "succeeded"),
+        Status.FAILED: pgettext_lazy("run status", "failed"),
+        Status.CANCELLED: pgettext_lazy("run status", "cancelled"),
+        Status.TIMED_OUT: pgettext_lazy("run status", "timed_out"),
+        Status.LOST: pgettext_lazy("run status", "lost"),
+        Status.SKIPPED: pgettext_lazy("run status", "skipped"),
+    }
     ACTIVE_STATUSES = (Status.AWAITING_APPROVAL, Status.QUEUED, Status.RUNNING)
     FAILED_STATUSES = (Status.FAILED, Status.TIMED_OUT, Status.LOST)
     # Where each status may go next; every change is a compare-and-set on the current status.
@@ -121,6 +135,11 @@ class StepRun(models.Model):
                 raise ValueError(f"a run cannot go from {status} to {to}")
         runs = cls.objects.filter(pk=pk, status__in=sources, **(match or {}))
         return runs.update(status=to, **fields) == 1
+
+    @property
+    def status_label(self) -> str:
+        """The status in words, in the active language."""
+        return str(self.STATUS_LABELS.get(self.status, self.status))
 
     @property
     def console_not_configured(self) -> bool:

@@ -3,6 +3,10 @@ a reason that the timeline keeps."""
 
 from __future__ import annotations
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from incident_console.accounts.roles import COMMAND, require
 from incident_console.errors import NeedsUnmet
 from incident_console.incidents.models import Incident, TimelineEntry
@@ -24,11 +28,13 @@ def step_needs_check(*, incident: Incident, step: Step, actor, override: str | N
     reason = (override or "").strip()
     if not reason:
         raise NeedsUnmet(
-            f"“{step.title}” needs {_titles(missing)} to have succeeded first; a commander may "
-            "override with a reason",
+            _(
+                "“{step}” needs {needs} to have succeeded first; a commander may override with "
+                "a reason"
+            ).format(step=step.title, needs=_titles(missing)),
             missing=[{"id": need.id, "title": need.title} for need in missing],
         )
-    require(actor, COMMAND, "running a step before what it needs has succeeded")
+    require(actor, COMMAND, _("running a step before what it needs has succeeded"))
     return missing
 
 
@@ -39,9 +45,13 @@ def step_needs_override_record(
     timeline_add(
         incident=incident,
         kind=TimelineEntry.Kind.NOTE,
-        message=(
-            f"Overrode the needs of “{step.title}”: ran it before {_titles(missing)} "
-            f"succeeded, because: {reason.strip()}"
+        message=format_lazy(
+            gettext_lazy(
+                "Overrode the needs of “{step}”: ran it before {needs} succeeded, because: {reason}"
+            ),
+            step=step.title,
+            needs=_lazy_titles(missing),
+            reason=reason.strip(),
         ),
         actor=actor,
         run=run,
@@ -50,4 +60,13 @@ def step_needs_override_record(
 
 
 def _titles(steps: list[Step]) -> str:
-    return " and ".join(f"“{step.title}”" for step in steps)
+    """“A” and “B”, in the active language."""
+    return str(_lazy_titles(steps))
+
+
+def _lazy_titles(steps: list[Step]):
+    quoted = [format_lazy(gettext_lazy("“{step}”"), step=step.title) for step in steps]
+    titles = quoted[0]
+    for title in quoted[1:]:
+        titles = format_lazy(gettext_lazy("{first} and {second}"), first=titles, second=title)
+    return titles

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from executors import ExecutorError
 from incident_console.errors import InvalidInput
@@ -48,9 +49,10 @@ def step_params_validate(step: Step, params: Any, suggested: dict | None = None)
     if params is None:
         params = {}
     if not isinstance(params, dict):
-        raise InvalidInput("params must be an object of parameter names to values")
+        raise InvalidInput(_("params must be an object of parameter names to values"))
     declared = {p.name: p for p in step.params}
-    errors = {name: "is not a parameter of this step" for name in params if name not in declared}
+    unknown = _("is not a parameter of this step")
+    errors = {name: unknown for name in params if name not in declared}
     values: dict[str, Any] = {}
     for name, parameter in declared.items():
         raw = params.get(name)
@@ -59,9 +61,11 @@ def step_params_validate(step: Step, params: Any, suggested: dict | None = None)
         try:
             values[name] = parameter.validate_value(raw)
         except ValueError as exc:
-            errors[name] = str(exc)
+            # The runbook schema marks its fixed messages for translation (gettext_noop); those
+            # it formats with a value ("must be at least 3") arrive in English.
+            errors[name] = _(str(exc)) if str(exc) else str(exc)
     if errors:
-        raise InvalidInput("invalid parameters", fields=errors)
+        raise InvalidInput(_("invalid parameters"), fields=errors)
     return values
 
 

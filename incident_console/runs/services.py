@@ -12,6 +12,9 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from incident_console.accounts.roles import COMMAND, RESPOND, require
 from incident_console.errors import (
@@ -40,10 +43,12 @@ log = logging.getLogger(__name__)
 
 def _runnable_step(incident: Incident, step_id: str) -> Step:
     if incident.status in (Incident.Status.RESOLVED, Incident.Status.CLOSED):
-        raise Conflict(f"the incident is {incident.status}; reopen it to run steps")
+        raise Conflict(
+            _("the incident is {status}; reopen it to run steps").format(status=incident.status)
+        )
     step = incident.scenario.runbook.step(step_id)
     if step is None:
-        raise NotFound(f"the scenario has no step {step_id!r}")
+        raise NotFound(_("the scenario has no step {step}").format(step=repr(step_id)))
     return step
 
 
@@ -57,9 +62,9 @@ def step_run_preview(*, incident: Incident, step_id: str, params: Any) -> Render
 def _automated_step(incident: Incident, step_id: str) -> Step:
     step = _runnable_step(incident, step_id)
     if step.executor == "manual":
-        raise InvalidInput("this is a manual step: mark it done or skipped instead")
+        raise InvalidInput(_("this is a manual step: mark it done or skipped instead"))
     if step.executor == "customer_notice":
-        raise InvalidInput("this step emails the customer: edit the draft and send it instead")
+        raise InvalidInput(_("this step emails the customer: edit the draft and send it instead"))
     return step
 
 
@@ -85,25 +90,31 @@ def step_run_start(
     A step whose ``needs`` have not succeeded is refused unless a commander gives a reason in
     ``override_needs``.
     """
-    require(actor, RESPOND, "running a step")
+    require(actor, RESPOND, _("running a step"))
     step = _automated_step(incident, step_id)
     missing = step_needs_check(incident=incident, step=step, actor=actor, override=override_needs)
     rendered = step_render(incident, step, params)
     if step.destructive:
-        require(actor, COMMAND, "running a destructive step")
+        require(actor, COMMAND, _("running a destructive step"))
         if confirm != step.target:
             raise ConfirmationRequired(
-                f"this step changes {step.target}: type the target's name to confirm",
+                _("this step changes {target}: type the target's name to confirm").format(
+                    target=step.target
+                ),
                 **rendered.preview(),
             )
     if (step.destructive or digest) and digest != rendered.digest:
         raise PreviewOutdated(
-            "what would run differs from the preview you confirmed: review it again",
+            _("what would run differs from the preview you confirmed: review it again"),
             **rendered.preview(),
         )
     lost = _lost_previous_run(incident, step, actor, acknowledge_lost, rendered)
     waiting = step.requires_approval
-    verb = "Asked for approval to run" if waiting else "Queued"
+    queued = (
+        gettext_lazy("Asked for approval to run “{step}” on {target}: {command}")
+        if waiting
+        else gettext_lazy("Queued “{step}” on {target}: {command}")
+    )
     run = _create_run(
         incident=incident,
         step=step,
@@ -111,7 +122,9 @@ def step_run_start(
         rendered=rendered,
         timeline={
             "kind": TimelineEntry.Kind.RUN_QUEUED,
-            "message": f"{verb} “{step.title}” on {step.target}: {rendered.display}",
+            "message": format_lazy(
+                queued, step=step.title, target=step.target, command=rendered.display
+            ),
             "data": {"step_id": step.id, "target": step.target, "params": rendered.values},
         },
         status=StepRun.Status.AWAITING_APPROVAL if waiting else StepRun.Status.QUEUED,
@@ -122,9 +135,15 @@ def step_run_start(
         timeline_add(
             incident=incident,
             kind=TimelineEntry.Kind.NOTE,
-            message=(
-                f"Ran “{step.title}” again although run {lost.pk} may still be running on "
-                f"{lost.worker}: acknowledged by {actor.username}"
+            message=format_lazy(
+                gettext_lazy(
+                    "Ran “{step}” again although run {run} may still be running on "
+                    "{worker}: acknowledged by {user}"
+                ),
+                step=step.title,
+                run=lost.pk,
+                worker=lost.worker,
+                user=actor.username,
             ),
             actor=actor,
             run=run,
@@ -152,12 +171,13 @@ def _lost_previous_run(incident, step, actor, acknowledgement, rendered) -> Step
     last = StepRun.objects.filter(incident=incident, step_id=step.id).order_by("-pk").first()
     if last is None or last.status != StepRun.Status.LOST or last.late_result is not None:
         return None
-    require(actor, COMMAND, "running again a step whose last run was lost")
+    require(actor, COMMAND, _("running again a step whose last run was lost"))
     if acknowledgement != step.target:
         raise PreviousRunLost(
-            f"run {last.pk} of this step was declared lost and may still be running on "
-            f"{last.worker or 'an unknown worker'}: check there, then type {step.target} to "
-            "run it again",
+            _(
+                "run {run} of this step was declared lost and may still be running on "
+                "{worker}: check there, then type {target} to run it again"
+            ).format(run=last.pk, worker=last.worker or _("an unknown worker"), target=step.target),
             lost_run=last.pk,
             worker=last.worker,
             **rendered.preview(),
@@ -173,20 +193,22 @@ def step_run_approve(*, run: StepRun, actor, digest: str | None, dispatch: bool 
     the target changed since the request, or ``digest`` is not the run's, nothing runs.
     ``dispatch=False`` leaves the approved run queued for the caller to execute.
     """
-    require(actor, COMMAND, "approving a run")
+    require(actor, COMMAND, _("approving a run"))
     if run.created_by_id == actor.pk:
-        raise Forbidden("a second person must approve this run")
+        raise Forbidden(_("a second person must approve this run"))
     incident = Incident.objects.select_related("scenario").get(pk=run.incident_id)
     step = _automated_step(incident, run.step_id)
     rendered = step_render(incident, step, run.params, suggest=False)
     if rendered.digest != run.digest:
         raise Conflict(
-            "the step or its target changed since this run was requested: cancel it and "
-            "request it again"
+            _(
+                "the step or its target changed since this run was requested: cancel it and "
+                "request it again"
+            )
         )
     if digest != run.digest:
         raise PreviewOutdated(
-            "this is not the command you were shown: review it again", **rendered.preview()
+            _("this is not the command you were shown: review it again"), **rendered.preview()
         )
     with transaction.atomic():
         if not StepRun.transition(
@@ -197,11 +219,18 @@ def step_run_approve(*, run: StepRun, actor, digest: str | None, dispatch: bool 
             approved_by=actor,
         ):
             run.refresh_from_db()
-            raise Conflict(f"the run is {run.status}, not awaiting approval")
+            raise Conflict(
+                _("the run is {status}, not awaiting approval").format(status=run.status_label)
+            )
         timeline_add(
             incident=run.incident_id,
             kind=TimelineEntry.Kind.RUN_APPROVED,
-            message=f"Approved “{run.step_title}” on {run.target}: {run.command_display}",
+            message=format_lazy(
+                gettext_lazy("Approved “{step}” on {target}: {command}"),
+                step=run.step_title,
+                target=run.target,
+                command=run.command_display,
+            ),
             actor=actor,
             run=run,
             data={"digest": run.digest},
@@ -239,7 +268,7 @@ def _create_run(*, incident, step, actor, rendered: RenderedStep, timeline, **fi
             incident=incident, step_id=step.id, status__in=StepRun.ACTIVE_STATUSES
         ).first()
         raise Conflict(
-            "this step is already queued or running", run=active.pk if active else None
+            _("this step is already queued or running"), run=active.pk if active else None
         ) from None
     return run
 
@@ -249,12 +278,12 @@ def manual_step_complete(
 ):
     """Record that a person did (or skipped) a manual step, with their note as its output.
     Done, like a run, needs the step's ``needs`` succeeded or a commander's override."""
-    require(actor, RESPOND, "marking a step")
+    require(actor, RESPOND, _("marking a step"))
     step = _runnable_step(incident, step_id)
     if step.executor != "manual":
-        raise InvalidInput("only manual steps are marked done; run this step instead")
+        raise InvalidInput(_("only manual steps are marked done; run this step instead"))
     if outcome not in ("done", "skipped"):
-        raise InvalidInput("invalid outcome", fields={"outcome": "must be done or skipped"})
+        raise InvalidInput(_("invalid outcome"), fields={"outcome": _("must be done or skipped")})
     missing = []
     if outcome == "done":
         missing = step_needs_check(
@@ -281,7 +310,7 @@ def manual_step_complete(
             ),
             timeline={
                 "kind": TimelineEntry.Kind.STEP_MARKED,
-                "message": f"Marked “{step.title}” {outcome}" + (f": {note}" if note else ""),
+                "message": _marked_message(step.title, outcome, note),
             },
             status=result.status,
             started_at=now,
@@ -303,9 +332,19 @@ def manual_step_complete(
     return run
 
 
+def _marked_message(title: str, outcome: str, note: str):
+    texts = {
+        ("done", False): gettext_lazy("Marked “{step}” done"),
+        ("done", True): gettext_lazy("Marked “{step}” done: {note}"),
+        ("skipped", False): gettext_lazy("Marked “{step}” skipped"),
+        ("skipped", True): gettext_lazy("Marked “{step}” skipped: {note}"),
+    }
+    return format_lazy(texts[outcome, bool(note)], step=title, note=note)
+
+
 def step_run_cancel(*, run: StepRun, actor) -> StepRun:
     """Ask the worker running a step to stop it; a queued run is cancelled at once."""
-    require(actor, RESPOND, "cancelling a run")
+    require(actor, RESPOND, _("cancelling a run"))
     not_started = [StepRun.Status.QUEUED, StepRun.Status.AWAITING_APPROVAL]
     with transaction.atomic():
         if StepRun.transition(
@@ -315,18 +354,18 @@ def step_run_cancel(*, run: StepRun, actor) -> StepRun:
             cancel_requested=True,
             finished_at=timezone.now(),
         ):
-            message = f"Cancelled “{run.step_title}” before it started"
+            message = gettext_lazy("Cancelled “{step}” before it started")
         elif StepRun.objects.filter(pk=run.pk, status=StepRun.Status.RUNNING).update(
             cancel_requested=True
         ):
-            message = f"Asked to cancel “{run.step_title}”"
+            message = gettext_lazy("Asked to cancel “{step}”")
         else:
             run.refresh_from_db()
-            raise Conflict(f"the run is already {run.status}")
+            raise Conflict(_("the run is already {status}").format(status=run.status_label))
         timeline_add(
             incident=run.incident_id,
             kind=TimelineEntry.Kind.RUN_CANCEL_REQUESTED,
-            message=message,
+            message=format_lazy(message, step=run.step_title),
             actor=actor,
             run=run,
         )

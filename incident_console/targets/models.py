@@ -1,15 +1,16 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import pgettext_lazy
 
 
 class TargetCheck(models.Model):
     """The last readiness check of one target: what pages show without probing again."""
 
     class State(models.TextChoices):
-        READY = "ready", "ready"
-        UNREACHABLE = "unreachable", "unreachable"
-        NOT_CONFIGURED = "not_configured", "not configured"
+        READY = "ready", pgettext_lazy("target state", "ready")
+        UNREACHABLE = "unreachable", pgettext_lazy("target state", "unreachable")
+        NOT_CONFIGURED = "not_configured", pgettext_lazy("target state", "not configured")
 
     name = models.CharField(max_length=100, unique=True)
     kind = models.CharField(max_length=20)

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from incident_console.runs.executors import targets
 from incident_console.targets.models import TargetCheck
@@ -14,7 +15,8 @@ DEFAULT_PORTS = {"ssh": 22, "postgres": 5432}
 
 
 def target_host(name: str) -> str:
-    """Where a target really is, as a person reads it: a host, a database, a bucket, a URL."""
+    """Where a target really is, as a person reads it (in the active language): a host, a
+    database, a bucket, a URL."""
     target = targets().get(name)
     if target is None:
         return ""
@@ -29,8 +31,10 @@ def target_host(name: str) -> str:
     if target.kind == "http":
         return target.base_url or ""
     if target.kind == "docker" and target.via:
-        return f"{target.compose_dir or 'docker'} on {target_host(target.via)}"
-    return "the console's own host"
+        return _("{compose_dir} on {host}").format(
+            compose_dir=target.compose_dir or "docker", host=target_host(target.via)
+        )
+    return _("the console's own host")
 
 
 def target_checks() -> list[dict]:

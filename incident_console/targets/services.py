@@ -10,10 +10,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
 from executors import ExecutorError, NotConfigured
 from executors.masking import mask_all
 from executors.readiness import NOT_CONFIGURED, UNREACHABLE, Readiness, probe
+from incident_console.i18n import in_site_language
 from incident_console.runs.executors import build_executor, targets
 from incident_console.targets.models import TargetCheck
 from incident_console.targets.selectors import target_host
@@ -49,7 +52,8 @@ def _store(target: Target, readiness: Readiness, now) -> TargetCheck:
             "kind": target.kind,
             "host": target_host(target.name),
             "state": readiness.state,
-            "reason": readiness.reason,
+            # Stored once, read by everyone: in the site's language, as the timeline is.
+            "reason": in_site_language(readiness.reason),
             "checked_at": now,
         },
     )
@@ -57,19 +61,23 @@ def _store(target: Target, readiness: Readiness, now) -> TargetCheck:
 
 
 def target_readiness(target: Target) -> Readiness:
-    """Ready, unreachable or not configured, and why; never a secret in the reason."""
+    """Ready, unreachable or not configured, and why; never a secret in the reason.  The
+    reason may be lazy text: ``_store`` writes it in the site's language."""
     timeout = settings.TARGET_CHECK_TIMEOUT
     try:
         _require_login(target)
         built = build_executor(EXECUTOR_OF_KIND[target.kind], timeout=timeout, target=target.name)
     except NotConfigured as exc:
-        return Readiness(NOT_CONFIGURED, str(exc))
+        return Readiness(NOT_CONFIGURED, in_site_language(exc))
     except ExecutorError as exc:
-        return Readiness(UNREACHABLE, str(exc))
+        return Readiness(UNREACHABLE, in_site_language(exc))
     if target.via:
         through = target_readiness(targets()[target.via])
         if not through.is_ready:
-            return Readiness(through.state, f"through {target.via}: {through.reason}")
+            why = format_lazy(
+                gettext_lazy("through {via}: {reason}"), via=target.via, reason=through.reason
+            )
+            return Readiness(through.state, why)
     found = probe(built.executor, timeout=timeout, health_path=target.health_path)
     return Readiness(found.state, mask_all(found.reason, built.secrets))
 
@@ -77,6 +85,12 @@ def target_readiness(target: Target) -> Readiness:
 def _require_login(target: Target) -> None:
     if target.kind == "ssh" and not target.credentials:
         raise NotConfigured(
-            f"{target.name} has no private_key or password: add "
-            '`credentials: {private_key: "file:PATH"}` to it in ' + str(settings.TARGETS_FILE)
+            format_lazy(
+                gettext_lazy(
+                    "{target} has no private_key or password: add "
+                    '`credentials: {{private_key: "file:PATH"}}` to it in {file}'
+                ),
+                target=target.name,
+                file=str(settings.TARGETS_FILE),
+            )
         )
