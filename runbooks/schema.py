@@ -302,9 +302,7 @@ class Runbook(_Strict):
     """A scenario: how to recognise it and the steps that recover from it."""
 
     slug: Annotated[str, Field(pattern=SLUG)]
-    language: Language = Field(
-        default="en", description="the language of its plain-string texts"
-    )
+    language: Language = Field(default="en", description="the language of its plain-string texts")
     title: Text
     kind: Literal["scenario", "procedure"] = "scenario"
     order: int | None = Field(
@@ -463,3 +461,20 @@ def _in_language(item: Any, fields: tuple[str, ...], lists: tuple[str, ...], lan
         if isinstance(item.get(name), list):
             item[name] = [{language: t} if isinstance(t, str) else t for t in item[name]]
     return _legacy_title_ru(item) if "title" in fields else item
+
+
+def step_with_texts(step: Mapping[str, Any], language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
+    """A step as stored (the JSON of a runbook in ``language``) with its texts and its
+    parameters' texts as Text: as code reading a stored definition gets it."""
+    texts = _in_language(step, STEP_TEXTS, (), language)
+    texts.update({name: Text.of(texts[name]) for name in STEP_TEXTS if texts.get(name)})
+    if isinstance(texts.get("params"), list):
+        texts["params"] = [_parameter_with_texts(param, language) for param in texts["params"]]
+    return dict(texts)
+
+
+def _parameter_with_texts(param: Any, language: str) -> Any:
+    param = _in_language(param, PARAMETER_TEXTS, (), language)
+    if isinstance(param, dict):
+        param.update({name: Text.of(param[name]) for name in PARAMETER_TEXTS if param.get(name)})
+    return param
