@@ -105,6 +105,9 @@ TRANSLIT = dict(
 )
 
 
+# The one step of a document without steps, in the document's language.
+FOLLOW_THE_DOCUMENT = {"en": "Follow the document", "ru": "Следовать документу"}
+SEE_THE_NOTES = {"en": "See the notes.", "ru": "См. заметки."}
 CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
 LATIN = re.compile(r"[a-z]", re.IGNORECASE)
 
@@ -272,10 +275,9 @@ class _Importer:
         runbook["steps"] = steps.steps or [
             {
                 "id": "follow-the-document",
-                "title": {"en": "Follow the document", "ru": "Следовать документу"},
+                "title": FOLLOW_THE_DOCUMENT[self.language],
                 "executor": "manual",
-                "instructions": "\n".join(parts.notes)[:2000]
-                or {"en": "See the notes.", "ru": "См. заметки."},
+                "instructions": "\n".join(parts.notes)[:2000] or SEE_THE_NOTES[self.language],
             }
         ]
         for note in parts.notes + steps.notes:

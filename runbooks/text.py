@@ -39,6 +39,13 @@ class Shown(str):
         shown.is_fallback = is_fallback
         return shown
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_shown, (str(self), self.language, self.is_fallback))
+
+
+def _shown(text: str, language: str, is_fallback: bool) -> Shown:
+    return Shown(text, language=language, is_fallback=is_fallback)
+
 
 class Text(str):
     """Runbook text in the languages it was written in (``languages``: code → text)."""

@@ -134,9 +134,11 @@ class ScenarioSerializer(serializers.ModelSerializer):
     def get_expected_recovery(self, scenario: Scenario) -> dict | None:
         if scenario.expected_recovery_max is None:
             return None
+        recovery = scenario.definition.get("expected_recovery") or {}
         return {
             "min_minutes": scenario.expected_recovery_min,
             "max_minutes": scenario.expected_recovery_max,
+            "note": runbook_text.shown(recovery.get("note")),
         }
 
 

@@ -13,6 +13,7 @@ from django.conf import settings
 from executors import ExecutorError
 from incident_console.errors import InvalidInput
 from incident_console.incidents.models import Incident
+from incident_console.incidents.runbook_text import parameter_error_text
 from incident_console.runs.executors import build_executor, target_address
 from incident_console.runs.models import StepRun
 from runbooks.schema import Step
@@ -59,7 +60,7 @@ def step_params_validate(step: Step, params: Any, suggested: dict | None = None)
         try:
             values[name] = parameter.validate_value(raw)
         except ValueError as exc:
-            errors[name] = str(exc)
+            errors[name] = parameter_error_text(exc)
     if errors:
         raise InvalidInput("invalid parameters", fields=errors)
     return values

@@ -42,9 +42,7 @@ def test_the_incident_page_in_english_shows_the_english_titles(browser, make_inc
     assert "The API answers with 500 errors" in html
 
 
-def test_a_step_missing_the_readers_language_shows_the_other_with_a_marker(
-    browser, make_incident
-):
+def test_a_step_missing_the_readers_language_shows_the_other_with_a_marker(browser, make_incident):
     incident = make_incident("database-down")
     scenario = incident.scenario
     definition = scenario.definition
@@ -92,3 +90,15 @@ def test_a_parameter_error_is_said_in_the_readers_language():
         assert parameter_error_text(refused.value) == "must be a date like 20240115"
     with translation.override("ru"):
         assert parameter_error_text(refused.value) == "ожидается дата"
+
+
+def test_a_refused_parameter_is_explained_in_the_requested_language(api_client, make_incident):
+    incident = make_incident("data-loss")
+    response = api_client.post(
+        f"/api/incidents/{incident.pk}/steps/find-backup-for-date/run/",
+        {"params": {"day": "15.01.2024"}},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="ru",
+    )
+    assert response.status_code == 400
+    assert response.json()["fields"]["day"] == "ожидается дата вида 20240115"
