@@ -105,6 +105,13 @@ TRANSLIT = dict(
 )
 
 
+# The one step of a document without steps, in the document's language.
+FOLLOW_THE_DOCUMENT = {"en": "Follow the document", "ru": "Следовать документу"}
+SEE_THE_NOTES = {"en": "See the notes.", "ru": "См. заметки."}
+CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
+LATIN = re.compile(r"[a-z]", re.IGNORECASE)
+
+
 class ImportError_(ValueError):
     """The document cannot be imported at all (empty, not Markdown, no scenario)."""
 
@@ -154,13 +161,38 @@ def import_markdown(text: str, *, contact_aliases: Mapping[str, str] | None = No
     if "\x00" in text:
         raise ImportError_("the document is not text")
     root = _sections(text)
-    importer = _Importer(contact_aliases or {})
+    importer = _Importer(contact_aliases or {}, language=document_language(text))
     importer.walk(root)
     if not importer.runbooks:
         raise ImportError_(
             "no scenario found: expected headings with symptoms, actions or commands"
         )
     return ImportResult(importer.runbooks, importer.unmapped)
+
+
+def document_language(text: str) -> str:
+    """``ru`` when the document's prose (its code left out) is more Cyrillic than Latin."""
+    prose, in_fence = [], False
+    for line in text.splitlines():
+        if FENCE.match(line):
+            in_fence = not in_fence
+        elif not in_fence:
+            prose.append(line)
+    words = "\n".join(prose)
+    return "ru" if len(CYRILLIC.findall(words)) > len(LATIN.findall(words)) else "en"
+
+
+class _Said(str):
+    """A note the importer writes itself (in English), not text of the document."""
+
+
+def _notes_in(notes: list[str], language: str) -> list[Any]:
+    """Notes for a runbook in ``language``: the importer's own English ones marked as English."""
+    english = language == "en"
+    return [
+        {"en": str(note)} if isinstance(note, _Said) and not english else str(note)
+        for note in notes
+    ]
 
 
 def _sections(text: str) -> Section:
@@ -196,8 +228,9 @@ def _section_kind(title: str) -> str | None:
 
 
 class _Importer:
-    def __init__(self, contact_aliases: Mapping[str, str]) -> None:
+    def __init__(self, contact_aliases: Mapping[str, str], *, language: str = "en") -> None:
         self.contact_aliases = contact_aliases
+        self.language = language
         self.runbooks: list[dict[str, Any]] = []
         self.unmapped: list[str] = []
         self.slugs = _Unique()
@@ -225,6 +258,8 @@ class _Importer:
         steps = _Steps(self.budget).build(parts.actions)
         runbook: dict[str, Any] = {
             "slug": slug,
+            # Its plain strings are the document's words; the importer's own are {en: …}.
+            "language": self.language,
             "title": re.sub(r"^\s*\d+[.)]\s*", "", section.title),
             "kind": "scenario" if parts.symptoms else "procedure",
             "severity": "sev2",
@@ -236,13 +271,13 @@ class _Importer:
         runbook["escalation"] = parts.escalation_text
         if parts.rules:
             runbook["escalation_rules"] = parts.rules
-        runbook["notes"] = parts.notes + steps.notes
+        runbook["notes"] = _notes_in(parts.notes + steps.notes, self.language)
         runbook["steps"] = steps.steps or [
             {
                 "id": "follow-the-document",
-                "title": "Follow the document",
+                "title": FOLLOW_THE_DOCUMENT[self.language],
                 "executor": "manual",
-                "instructions": "\n".join(parts.notes)[:2000] or "See the notes.",
+                "instructions": "\n".join(parts.notes)[:2000] or SEE_THE_NOTES[self.language],
             }
         ]
         for note in parts.notes + steps.notes:
@@ -251,6 +286,8 @@ class _Importer:
             Runbook.model_validate(runbook)
         except ValidationError as exc:
             self.unmapped.append(f"{slug}: does not validate: {exc.errors()[0]['msg']}")
+        if self.language == "en":
+            del runbook["language"]  # the default: imported English files stay as they were
         self.runbooks.append({k: v for k, v in runbook.items() if v not in ([], None, "")})
 
 
@@ -326,7 +363,7 @@ class _ScenarioParts:
                 if language in SHELL_LANGS:
                     code = []
                 else:
-                    self.notes.append(f"a {language} block was not imported")
+                    self.notes.append(_Said(f"a {language} block was not imported"))
                 continue
             current, title = self._line(line, current, title)
         if code is not None:
@@ -342,7 +379,7 @@ class _ScenarioParts:
             if kind == "recovery":
                 self.recovery = _recovery(label.group(2))
                 if self.recovery is None:
-                    self.notes.append(f"recovery time not understood: {label.group(2)}")
+                    self.notes.append(_Said(f"recovery time not understood: {label.group(2)}"))
                 return current, title
             if kind:
                 return kind, title
@@ -482,7 +519,7 @@ class _Steps:
         self.budget.spend("characters of commands", len(command))
         step = {"id": self._id(title), "title": title[:200], **map_command(command)}
         self.budget.spend("parameters", len(step.get("params", [])))
-        self.notes += [f"step {step['id']}: {note}" for note in step.pop("review", [])]
+        self.notes += [_Said(f"step {step['id']}: {note}") for note in step.pop("review", [])]
         if comment and comment != title:
             step["description"] = comment
         if DESTRUCTIVE.search(command):

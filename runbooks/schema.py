@@ -12,6 +12,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from executors.placeholders import has_filter, placeholder_names
 from executors.shellwords import check_argv, scan_script
 from executors.sqltext import scan_sql
+from runbooks.text import DEFAULT_LANGUAGE, EMPTY, LANGUAGES, Text
+
+Language = Literal["en", "ru"]
+assert set(LANGUAGES) == {"en", "ru"}  # Language spells out LANGUAGES for pydantic
 
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
 Severity = Literal["sev1", "sev2", "sev3", "sev4"]
@@ -28,6 +32,22 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+def gettext_noop(message: str) -> str:
+    """Marks ``message`` for the console's translation catalogue (makemessages reads the name)
+    and returns it as it is: runbooks/ is plain Python, the console translates on display."""
+    return message
+
+
+class ParameterValueError(ValueError):
+    """A value a parameter refuses: ``template`` (an English msgid, %-style) and ``params``
+    kept apart so the console can say it in the reader's language; str() is the English."""
+
+    def __init__(self, template: str, **params: Any) -> None:
+        self.template = template
+        self.params = params
+        super().__init__(template % params if params else template)
+
+
 class ParameterSource(_Strict):
     """Fill a parameter from an output of an earlier step of the same incident."""
 
@@ -39,17 +59,17 @@ class Parameter(_Strict):
     """A value a person fills in before a step runs; it reaches the executor as data."""
 
     name: Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]*$")]
-    label: str = ""
+    label: Text = EMPTY
     type: Literal["string", "integer", "path", "choice"] = "string"
     default: str | int | None = None
     required: bool = True
     pattern: str | None = None
     # What a value matching the pattern looks like, in words: the error a person sees.
-    expect: str = ""
+    expect: Text = EMPTY
     choices: list[str] = Field(default_factory=list)
     min: int | None = None
     max: int | None = None
-    help: str = ""
+    help: Text = EMPTY
     from_: ParameterSource | None = Field(default=None, alias="from")
 
     @field_validator("pattern")
@@ -78,38 +98,41 @@ class Parameter(_Strict):
         return self
 
     def validate_value(self, raw: Any) -> str | int:
-        """Return the value converted to its type, or raise ValueError saying what is wrong."""
+        """Return the value converted to its type, or raise ParameterValueError saying what is
+        wrong (``expect`` in its English; the console shows it in the reader's language)."""
         if raw is None or raw == "":
             if self.default is not None:
                 raw = self.default
             elif self.required:
-                raise ValueError("is required")
+                raise ParameterValueError(gettext_noop("is required"))
             else:
                 return ""
         if self.type == "integer":
             return self._integer(raw)
         value = str(raw)
         if "\x00" in value or "\n" in value:
-            raise ValueError("must be one line of text")
+            raise ParameterValueError(gettext_noop("must be one line of text"))
         if self.type == "choice" and value not in self.choices:
-            raise ValueError(f"must be one of {', '.join(self.choices)}")
+            raise ParameterValueError(
+                gettext_noop("must be one of %(choices)s"), choices=", ".join(self.choices)
+            )
         if self.type == "path" and not value.startswith("/"):
-            raise ValueError("must be an absolute path")
+            raise ParameterValueError(gettext_noop("must be an absolute path"))
         if self.pattern and not re.fullmatch(self.pattern, value):
-            raise ValueError(f"must be {self.expect}")
+            raise ParameterValueError(gettext_noop("must be %(expect)s"), expect=self.expect)
         return value
 
     def _integer(self, raw: Any) -> int:
         if isinstance(raw, bool):
-            raise ValueError("must be a whole number")
+            raise ParameterValueError(gettext_noop("must be a whole number"))
         try:
             value = int(str(raw).strip())
         except ValueError:
-            raise ValueError("must be a whole number") from None
+            raise ParameterValueError(gettext_noop("must be a whole number")) from None
         if self.min is not None and value < self.min:
-            raise ValueError(f"must be at least {self.min}")
+            raise ParameterValueError(gettext_noop("must be at least %(min)s"), min=self.min)
         if self.max is not None and value > self.max:
-            raise ValueError(f"must be at most {self.max}")
+            raise ParameterValueError(gettext_noop("must be at most %(max)s"), max=self.max)
         return value
 
 
@@ -117,16 +140,15 @@ class Step(_Strict):
     """One step of a scenario: a command an executor runs, or an action a person takes."""
 
     id: Annotated[str, Field(pattern=SLUG)]
-    title: str
-    title_ru: str = ""
-    description: str = ""
+    title: Text
+    description: Text = EMPTY
     executor: ExecutorKind
     target: Annotated[str, Field(pattern=SLUG)] = "local"
     argv: list[str] | None = None
     script: str | None = None
     action: str | None = None
     args: dict[str, Any] = Field(default_factory=dict)
-    instructions: str = ""
+    instructions: Text = EMPTY
     params: list[Parameter] = Field(default_factory=list)
     destructive: bool = False
     requires_approval: bool = False
@@ -140,7 +162,19 @@ class Step(_Strict):
     one_of: Annotated[str | None, Field(pattern=SLUG)] = Field(
         default=None, description="steps sharing this name are alternatives: one of them is done"
     )
-    option: str = Field(default="", description="how this alternative differs, e.g. 'with compose'")
+    option: Text = Field(
+        default=EMPTY, description="how this alternative differs, e.g. 'with compose'"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _title_ru_is_the_russian_title(cls, data: Any) -> Any:
+        return _legacy_title_ru(data)
+
+    @property
+    def title_ru(self) -> str:
+        """The Russian title (what ``title_ru:`` held before titles came in languages)."""
+        return self.title.languages.get("ru", "")
 
     # A placeholder must stand where its value can only ever be data: these raise a ValueError
     # saying which placeholder, where and why (executors/shellwords.py, executors/sqltext.py).
@@ -208,13 +242,14 @@ class Step(_Strict):
 
     def _placeholders_are_declared(self) -> None:
         declared = {p.name for p in self.params}
-        texts = [*(self.argv or []), self.script or "", self.instructions, *_strings(self.args)]
+        instructions = list(self.instructions.languages.values())
+        texts = [*(self.argv or []), self.script or "", *instructions, *_strings(self.args)]
         used = {name for text in texts for name in placeholder_names(text)}
         missing = sorted(used - declared)
         if missing:
             raise ValueError(f"placeholders without a parameter: {', '.join(missing)}")
         query = "sql" if _is_query(self.executor, self.action) else None
-        data = [self.instructions, *_strings({k: v for k, v in self.args.items() if k != query})]
+        data = [*instructions, *_strings({k: v for k, v in self.args.items() if k != query})]
         if any(has_filter(text) for text in data):
             raise ValueError("a | filter in a placeholder is only allowed in a postgres query")
 
@@ -242,7 +277,7 @@ class EscalationRule(_Strict):
 
     id: Annotated[str, Field(pattern=SLUG)]
     notify: list[str] = Field(min_length=1, description="contact roles, or level:N")
-    message: str = ""
+    message: Text = EMPTY
     after_minutes: Annotated[float | None, Field(ge=0)] = None
     until: Literal["acknowledged", "mitigated", "resolved"] = "acknowledged"
     when_step_fails: str | None = None
@@ -260,14 +295,15 @@ class EscalationRule(_Strict):
 class RecoveryTime(_Strict):
     min_minutes: Annotated[int, Field(ge=0)]
     max_minutes: Annotated[int, Field(ge=0)]
+    note: Text = Field(default=EMPTY, description="what the time depends on")
 
 
 class Runbook(_Strict):
     """A scenario: how to recognise it and the steps that recover from it."""
 
     slug: Annotated[str, Field(pattern=SLUG)]
-    title: str
-    title_ru: str = ""
+    language: Language = Field(default="en", description="the language of its plain-string texts")
+    title: Text
     kind: Literal["scenario", "procedure"] = "scenario"
     order: int | None = Field(
         default=None, description="place in the site's list of scenarios; unordered ones follow"
@@ -277,16 +313,28 @@ class Runbook(_Strict):
         default=False, description="its incidents lose data: the SLA measures them against the RPO"
     )
     alerts: list[str] = Field(default_factory=list)
-    symptoms: list[str] = Field(default_factory=list)
+    symptoms: list[Text] = Field(default_factory=list)
     expected_recovery: RecoveryTime | None = None
-    escalation: list[str] = Field(default_factory=list)
+    escalation: list[Text] = Field(default_factory=list)
     escalation_rules: list[EscalationRule] = Field(default_factory=list)
     auto_resolve: bool = Field(default=False, description="resolve when its alerts resolve")
     restricted: bool = Field(
         default=False, description="incidents open visible to participants and commanders only"
     )
-    notes: list[str] = Field(default_factory=list)
+    notes: list[Text] = Field(default_factory=list)
     steps: list[Step]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _texts_in_its_language(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        return _plain_texts_in(_legacy_title_ru(data), data.get("language", DEFAULT_LANGUAGE))
+
+    @property
+    def title_ru(self) -> str:
+        """The Russian title (what ``title_ru:`` held before titles came in languages)."""
+        return self.title.languages.get("ru", "")
 
     @model_validator(mode="after")
     def _steps_are_consistent(self) -> Runbook:
@@ -350,3 +398,83 @@ class Runbook(_Strict):
 
     def step(self, step_id: str) -> Step | None:
         return next((step for step in self.steps if step.id == step_id), None)
+
+
+# The human-facing fields of each part of a runbook: a plain string in one of them is in the
+# runbook's ``language``.
+RUNBOOK_TEXTS = ("title",)
+RUNBOOK_TEXT_LISTS = ("symptoms", "escalation", "notes")
+STEP_TEXTS = ("title", "description", "instructions", "option")
+PARAMETER_TEXTS = ("label", "help", "expect")
+
+
+def _legacy_title_ru(data: Any) -> Any:
+    """``title_ru: …`` beside a title: the Russian of that title (a title's own ru wins)."""
+    if not isinstance(data, dict) or "title_ru" not in data:
+        return data
+    data = dict(data)
+    title_ru = data.pop("title_ru")
+    title = data.get("title")
+    if not title_ru:
+        return data
+    if isinstance(title, str):
+        title = {data.get("language", DEFAULT_LANGUAGE): title}
+    if isinstance(title, dict):
+        data["title"] = {"ru": title_ru, **title}
+    return data
+
+
+def _plain_texts_in(data: dict[str, Any], language: Any) -> dict[str, Any]:
+    """``data`` with each plain-string text made ``{language: text}``."""
+    if language == DEFAULT_LANGUAGE or language not in LANGUAGES:
+        return data  # a plain string is English already; a bad language is reported by its field
+    data = _in_language(data, RUNBOOK_TEXTS, RUNBOOK_TEXT_LISTS, language)
+    if isinstance(data.get("expected_recovery"), dict):
+        data["expected_recovery"] = _in_language(data["expected_recovery"], ("note",), (), language)
+    data["escalation_rules"] = _each(data.get("escalation_rules"), ("message",), language)
+    steps = _each(data.get("steps"), STEP_TEXTS, language)
+    if isinstance(steps, list):
+        steps = [
+            {**step, "params": _each(step.get("params"), PARAMETER_TEXTS, language)}
+            if isinstance(step, dict) and "params" in step
+            else step
+            for step in steps
+        ]
+    data["steps"] = steps
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def _each(items: Any, fields: tuple[str, ...], language: str) -> Any:
+    if not isinstance(items, list):
+        return items
+    return [_in_language(item, fields, (), language) for item in items]
+
+
+def _in_language(item: Any, fields: tuple[str, ...], lists: tuple[str, ...], language: str) -> Any:
+    if not isinstance(item, dict):
+        return item
+    item = dict(item)
+    for name in fields:
+        if isinstance(item.get(name), str):
+            item[name] = {language: item[name]}
+    for name in lists:
+        if isinstance(item.get(name), list):
+            item[name] = [{language: t} if isinstance(t, str) else t for t in item[name]]
+    return _legacy_title_ru(item) if "title" in fields else item
+
+
+def step_with_texts(step: Mapping[str, Any], language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
+    """A step as stored (the JSON of a runbook in ``language``) with its texts and its
+    parameters' texts as Text: as code reading a stored definition gets it."""
+    texts = _in_language(step, STEP_TEXTS, (), language)
+    texts.update({name: Text.of(texts[name]) for name in STEP_TEXTS if texts.get(name)})
+    if isinstance(texts.get("params"), list):
+        texts["params"] = [_parameter_with_texts(param, language) for param in texts["params"]]
+    return dict(texts)
+
+
+def _parameter_with_texts(param: Any, language: str) -> Any:
+    param = _in_language(param, PARAMETER_TEXTS, (), language)
+    if isinstance(param, dict):
+        param.update({name: Text.of(param[name]) for name in PARAMETER_TEXTS if param.get(name)})
+    return param

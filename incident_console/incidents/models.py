@@ -6,7 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
-from runbooks.schema import Runbook
+from incident_console.incidents.runbook_text import ScenarioShown, scenario_shown
+from runbooks.schema import Runbook, step_with_texts
 
 
 class Severity(models.TextChoices):
@@ -46,7 +47,14 @@ class Scenario(models.Model):
 
     @property
     def steps(self) -> list[dict]:
-        return self.definition.get("steps", [])
+        """The stored steps, their texts as Text (a str of the English, every language kept)."""
+        language = self.definition.get("language", "en")
+        return [step_with_texts(step, language) for step in self.definition.get("steps", [])]
+
+    @property
+    def shown(self) -> ScenarioShown:
+        """Its title, symptoms, escalation and notes in the active language."""
+        return scenario_shown(self.definition, self.title)
 
     def step(self, step_id: str) -> dict | None:
         return next((step for step in self.steps if step["id"] == step_id), None)

@@ -1,27 +1,88 @@
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from incident_console.incidents import runbook_text
 from incident_console.incidents.models import Incident, Scenario, Severity, TimelineEntry
 from incident_console.incidents.selectors import latest_runs
 from incident_console.runs.serializers import StepRunSerializer
+from runbooks.text import Text
+
+# Runbook text comes in ru and en: each text field is given in the language the request asks
+# for (Accept-Language, else the user's or the site's), falling back to the other; ``titles``
+# and ``translations`` give every language, the requested one first.
+TITLES_HELP = "The title in every language it has, the requested language first."
+TRANSLATIONS_HELP = (
+    "Every text field in every language it has ({language: {field: text}}), the requested "
+    "language first; a field missing in a language is left out of it."
+)
+LanguageTexts = serializers.DictField(child=serializers.CharField(), help_text=TITLES_HELP)
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": {"type": "object", "additionalProperties": True},
+        "description": TRANSLATIONS_HELP,
+    }
+)
+class TranslationsField(serializers.DictField):
+    pass
 
 
 class StepSerializer(serializers.Serializer):
     id = serializers.CharField()
-    title = serializers.CharField()
-    title_ru = serializers.CharField()
+    title = serializers.SerializerMethodField(help_text="In the requested language.")
+    titles = serializers.SerializerMethodField(help_text=TITLES_HELP)
+    title_ru = serializers.SerializerMethodField(help_text="Deprecated: titles.ru.")
     executor = serializers.CharField()
     target = serializers.CharField()
     destructive = serializers.BooleanField()
     requires_approval = serializers.BooleanField()
-    description = serializers.CharField()
-    instructions = serializers.CharField()
-    params = serializers.ListField(child=serializers.DictField())
+    description = serializers.SerializerMethodField(help_text="In the requested language.")
+    instructions = serializers.SerializerMethodField(help_text="In the requested language.")
+    translations = serializers.SerializerMethodField(help_text=TRANSLATIONS_HELP)
+    params = serializers.SerializerMethodField(
+        help_text="Each parameter; label, help and expect in the requested language."
+    )
     on_failure = serializers.CharField(allow_null=True)
+
+    def get_title(self, step: dict) -> str:
+        return runbook_text.shown(step.get("title"))
+
+    @extend_schema_field(LanguageTexts)
+    def get_titles(self, step: dict) -> dict[str, str]:
+        return runbook_text.in_languages(step.get("title"))
+
+    def get_title_ru(self, step: dict) -> str:
+        return runbook_text.in_languages(step.get("title")).get("ru", "")
+
+    def get_description(self, step: dict) -> str:
+        return runbook_text.shown(step.get("description"))
+
+    def get_instructions(self, step: dict) -> str:
+        return runbook_text.shown(step.get("instructions"))
+
+    @extend_schema_field(TranslationsField())
+    def get_translations(self, step: dict) -> dict:
+        return runbook_text.translations(step, runbook_text.STEP_FIELDS)
+
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    def get_params(self, step: dict) -> list[dict]:
+        return [
+            {key: str(value) if isinstance(value, Text) else value for key, value in p.items()}
+            for p in map(runbook_text.parameter_shown, step.get("params", []))
+        ]
 
 
 class ScenarioSerializer(serializers.ModelSerializer):
+    title = serializers.SerializerMethodField(help_text="In the requested language.")
+    titles = serializers.SerializerMethodField(help_text=TITLES_HELP)
+    title_ru = serializers.SerializerMethodField(help_text="Deprecated: titles.ru.")
+    symptoms = serializers.SerializerMethodField(help_text="In the requested language.")
+    escalation = serializers.SerializerMethodField(help_text="In the requested language.")
+    translations = serializers.SerializerMethodField(help_text=TRANSLATIONS_HELP)
     steps = StepSerializer(many=True, read_only=True)
     expected_recovery = serializers.SerializerMethodField()
     restricted = serializers.BooleanField(
@@ -33,24 +94,60 @@ class ScenarioSerializer(serializers.ModelSerializer):
         fields = [
             "slug",
             "title",
+            "titles",
             "title_ru",
             "kind",
             "severity",
             "alerts",
             "symptoms",
+            "escalation",
+            "translations",
             "expected_recovery",
             "restricted",
             "steps",
             "version",
         ]
 
+    def get_title(self, scenario: Scenario) -> str:
+        return scenario.shown.title
+
+    @extend_schema_field(LanguageTexts)
+    def get_titles(self, scenario: Scenario) -> dict[str, str]:
+        return runbook_text.in_languages(_scenario_title(scenario))
+
+    def get_title_ru(self, scenario: Scenario) -> str:
+        return runbook_text.in_languages(_scenario_title(scenario)).get("ru", "")
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_symptoms(self, scenario: Scenario) -> list[str]:
+        return scenario.shown.symptoms
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_escalation(self, scenario: Scenario) -> list[str]:
+        return scenario.shown.escalation
+
+    @extend_schema_field(TranslationsField())
+    def get_translations(self, scenario: Scenario) -> dict:
+        texts = {**scenario.definition, "title": _scenario_title(scenario)}
+        return runbook_text.translations(texts, runbook_text.SCENARIO_FIELDS)
+
     def get_expected_recovery(self, scenario: Scenario) -> dict | None:
         if scenario.expected_recovery_max is None:
             return None
+        recovery = scenario.definition.get("expected_recovery") or {}
         return {
             "min_minutes": scenario.expected_recovery_min,
             "max_minutes": scenario.expected_recovery_max,
+            "note": runbook_text.shown(recovery.get("note")),
         }
+
+
+def _scenario_title(scenario: Scenario):
+    """Its title as Text: from the definition, else the row (English, and title_ru)."""
+    title = scenario.definition.get("title")
+    if isinstance(title, dict):
+        return title
+    return {"en": scenario.title, **({"ru": scenario.title_ru} if scenario.title_ru else {})}
 
 
 class IncidentCreateSerializer(serializers.Serializer):

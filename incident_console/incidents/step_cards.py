@@ -12,6 +12,7 @@ from incident_console.accounts.roles import COMMAND, RESPOND, require
 from incident_console.errors import Forbidden
 from incident_console.incidents.guide import StepGuideCard, incident_guide
 from incident_console.incidents.models import Incident
+from incident_console.incidents.runbook_text import parameter_shown, step_shown
 from incident_console.incidents.selectors import latest_run_of_step, latest_runs
 from incident_console.incidents.services import incident_transition_role
 from incident_console.runs.customer_notices import notice_card
@@ -123,11 +124,12 @@ def step_card(
 ) -> dict:
     suggested = step_params_suggested(incident, incident.scenario.runbook.step(step["id"]))
     params = [
-        {**param, "value": suggested.get(param["name"], param.get("default"))}
+        {**parameter_shown(param), "value": suggested.get(param["name"], param.get("default"))}
         for param in step.get("params", [])
     ]
     return {
         **step,
+        **step_shown(step),
         "number": number,
         "latest_run": run,
         "params": params,

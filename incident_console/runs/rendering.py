@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from executors import ExecutorError
 from incident_console.errors import InvalidInput
 from incident_console.incidents.models import Incident
+from incident_console.incidents.runbook_text import parameter_error_text
 from incident_console.runs.executors import build_executor, target_address
 from incident_console.runs.models import StepRun
 from runbooks.schema import Step
@@ -61,9 +62,7 @@ def step_params_validate(step: Step, params: Any, suggested: dict | None = None)
         try:
             values[name] = parameter.validate_value(raw)
         except ValueError as exc:
-            # The runbook schema marks its fixed messages for translation (gettext_noop); those
-            # it formats with a value ("must be at least 3") arrive in English.
-            errors[name] = _(str(exc)) if str(exc) else str(exc)
+            errors[name] = parameter_error_text(exc)
     if errors:
         raise InvalidInput(_("invalid parameters"), fields=errors)
     return values
