@@ -50,6 +50,17 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
+def _site_language():
+    """Each test starts in the site's language: a request the test client made in another
+    language leaves that language active on the thread (Django deactivates none)."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _runbook_dirs(settings):
     settings.RUNBOOK_DIRS = [SITE_RUNBOOKS, TEST_RUNBOOKS]
     settings.OUTPUT_FLUSH_INTERVAL = 0.05
