@@ -12,12 +12,30 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from incident_console.i18n import site_date, site_time, site_zone
 from incident_console.incidents.models import Incident, TimelineEntry
 from incident_console.incidents.sla import rpo_hours
 from incident_console.postmortems.models import Postmortem
 from incident_console.runs.models import StepRun
+
+RUN_STATUS_WORDS = {
+    "awaiting_approval": pgettext_lazy("run status", "awaiting approval"),
+    "queued": pgettext_lazy("run status", "queued"),
+    "running": pgettext_lazy("run status", "running"),
+    "succeeded": pgettext_lazy("run status", "succeeded"),
+    "failed": pgettext_lazy("run status", "failed"),
+    "cancelled": pgettext_lazy("run status", "cancelled"),
+    "timed_out": pgettext_lazy("run status", "timed out"),
+    "lost": pgettext_lazy("run status", "lost"),
+    "skipped": pgettext_lazy("run status", "skipped"),
+}
+
+
+def run_status_word(status: str) -> str:
+    """A run's status as a word of the active language ("succeeded", "выполнен")."""
+    return str(RUN_STATUS_WORDS.get(status, status))
 
 
 def duration_text(seconds: float | None) -> str:
@@ -155,7 +173,8 @@ def _steps(incident: Incident) -> list[str]:
             no_target = _("manual (no target)")
             lines.append(f"| {run.step_title} | {no_target} | {who} | {outcome} | — | — |")
             continue
-        result = run.status + (f" (exit {run.exit_code})" if run.exit_code not in (None, 0) else "")
+        exit_code = f" (exit {run.exit_code})" if run.exit_code not in (None, 0) else ""
+        result = run_status_word(run.status) + exit_code
         if run.console_not_configured:
             result = _("did not run: console not configured")
         command = _cell(run.command_display)[:200]

@@ -12,6 +12,7 @@ from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 from incident_console.accounts.roles import RESPOND, require
 from incident_console.i18n import site_time
 from incident_console.incidents.models import Incident, TimelineEntry
+from incident_console.incidents.postmortem import RUN_STATUS_WORDS
 from incident_console.incidents.timeline import timeline_add
 from incident_console.notifications.channels import channel_problems, channel_states
 from incident_console.notifications.models import EscalationTimer, Notification
@@ -96,7 +97,9 @@ def escalations_on_step_failed(run) -> None:
     for rule in run.incident.scenario.runbook.escalation_rules:
         if rule.when_step_fails == run.step_id:
             message = rule.message or format_lazy(
-                gettext_lazy("“{step}” {status}"), step=run.step_title, status=run.status
+                gettext_lazy("“{step}” {status}"),
+                step=run.step_title,
+                status=RUN_STATUS_WORDS.get(run.status, run.status),
             )
             _escalate(run.incident, rule.notify, message, rule.channels, reason=rule.id)
 
