@@ -75,7 +75,7 @@ def test_a_bad_phone_is_refused_in_russian_words(user, lead):
 
 def test_a_viewer_refused_an_edit_is_told_why_in_russian(viewer, lead):
     html = get(viewer, f"/contacts/{lead.pk}/edit/", "ru")
-    assert "Править контакты может только командир." in html
+    assert "Для правки контактов нужна роль командира." in html
 
 
 @pytest.mark.parametrize(

@@ -43,7 +43,7 @@ def test_a_russian_sites_postmortem_has_russian_headings(russian_site, escalated
         text = postmortem_markdown(escalated_unsent)
     for heading in (
         "Кратко",
-        "Последствия",
+        "Влияние",
         "Хронология",
         "Выполненные шаги",
         "Кого оповестили",
@@ -75,7 +75,7 @@ def test_the_postmortem_page_in_russian_shows_russian_sections_and_record(
     html = client.get(
         f"/incidents/{escalated_unsent.pk}/postmortem/", HTTP_ACCEPT_LANGUAGE="ru"
     ).content.decode()
-    for russian in ("Первопричина", "Задачи по итогам", "Сохранить разбор", "Хронология"):
+    for russian in ("Первопричина", "Задачи по итогам", "Сохранить постмортем", "Хронология"):
         assert russian in html, russian
     for english in (
         "Root cause",
