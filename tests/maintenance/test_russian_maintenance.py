@@ -78,3 +78,17 @@ def test_a_checklist_with_items_left_is_refused_in_russian_words(responder, sett
     with translation.override("ru"), pytest.raises(InvalidInput) as refused:
         checklist_complete(checklist="security_logs", actor=responder, ticked=[], note="")
     assert refused.value.message.startswith("сначала отметьте все пункты: не отмечены ")
+
+
+def test_a_checklist_done_shows_when_in_the_readers_zone_with_the_offset(russian_site, responder):
+    from datetime import UTC, datetime
+
+    from incident_console.maintenance.models import ChecklistCompletion
+    from incident_console.site import current_site
+
+    items = list(current_site().maintenance.checklists["security_logs"].items)
+    checklist_complete(checklist="security_logs", actor=responder, ticked=items, note="ok")
+    ChecklistCompletion.objects.update(completed_at=datetime(2026, 11, 26, 22, 58, tzinfo=UTC))
+    html = page(responder, "ru")
+    assert "последний раз 2026-11-27 01:58 (UTC+03:00), выполнил <strong>rita</strong>" in html
+    assert "<td>2026-11-27 01:58 (UTC+03:00)</td>" in html
