@@ -1,5 +1,6 @@
 """The Alertmanager webhook payload, version 4 (unknown keys are ignored, as Alertmanager adds)."""
 
+from django.utils.translation import gettext
 from rest_framework import serializers
 
 STATUSES = ["firing", "resolved"]
@@ -20,7 +21,7 @@ class AlertSerializer(serializers.Serializer):
 
     def validate_labels(self, labels: dict) -> dict:
         if not labels.get("alertname"):
-            raise serializers.ValidationError("alertname is required")
+            raise serializers.ValidationError(gettext("alertname is required"))
         return labels
 
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 import logging
 
 from django.db import transaction
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
 from incident_console.accounts.roles import system_user
 from incident_console.alerts.models import Alert
+from incident_console.i18n import in_site_language
 from incident_console.incidents.models import Incident, Scenario, TimelineEntry
 from incident_console.incidents.services import incident_open, incident_transition
 from incident_console.incidents.timeline import timeline_add
@@ -54,7 +57,7 @@ def _one(payload: dict, data: dict, summary: dict) -> None:
             timeline_add(
                 incident=incident,
                 kind=TimelineEntry.Kind.ALERT,
-                message=f"Alert {alert.alertname} firing{_where(data)}",
+                message=_alert_said(FIRING, alert.alertname, data),
                 data={"fingerprint": alert.fingerprint, "labels": data["labels"]},
             )
             summary["updated"].append(incident.pk)
@@ -76,9 +79,23 @@ def _fields(data: dict) -> dict:
     }
 
 
-def _where(data: dict) -> str:
+FIRING = (
+    gettext_lazy("Alert {alertname} firing"),
+    gettext_lazy("Alert {alertname} firing on {instance}"),
+)
+RESOLVED = (
+    gettext_lazy("Alert {alertname} resolved"),
+    gettext_lazy("Alert {alertname} resolved on {instance}"),
+)
+
+
+def _alert_said(state: tuple, alertname: str, data: dict):
+    """What an alert did, as lazy text: "Alert DatabaseDown firing on db1:9187"."""
+    anywhere, somewhere = state
     instance = data["labels"].get("instance")
-    return f" on {instance}" if instance else ""
+    if instance:
+        return format_lazy(somewhere, alertname=alertname, instance=instance)
+    return format_lazy(anywhere, alertname=alertname)
 
 
 def _active_incident(group_key: str) -> Incident | None:
@@ -91,7 +108,7 @@ def _open(payload: dict, data: dict) -> Incident:
     alertname = data["labels"]["alertname"]
     scenario = _scenario_for(alertname)
     annotations = data.get("annotations", {})
-    title = annotations.get("summary") or f"{alertname}{_where(data)}"
+    title = annotations.get("summary") or _default_title(alertname, data)
     severity = SEVERITY_LABELS.get(data["labels"].get("severity", ""))
     incident = incident_open(
         scenario_slug=scenario.slug,
@@ -105,8 +122,7 @@ def _open(payload: dict, data: dict) -> Incident:
     timeline_add(
         incident=incident,
         kind=TimelineEntry.Kind.ALERT,
-        message=f"Alert {alertname} firing{_where(data)}: "
-        f"{annotations.get('description') or annotations.get('summary') or ''}".rstrip(": "),
+        message=_firing_with_description(alertname, data, annotations),
         data={
             "fingerprint": data["fingerprint"],
             "labels": data["labels"],
@@ -115,6 +131,23 @@ def _open(payload: dict, data: dict) -> Incident:
         },
     )
     return incident
+
+
+def _default_title(alertname: str, data: dict) -> str:
+    instance = data["labels"].get("instance")
+    if not instance:
+        return alertname
+    return in_site_language(
+        format_lazy(
+            gettext_lazy("{alertname} on {instance}"), alertname=alertname, instance=instance
+        )
+    )
+
+
+def _firing_with_description(alertname: str, data: dict, annotations: dict):
+    said = annotations.get("description") or annotations.get("summary") or ""
+    firing = _alert_said(FIRING, alertname, data)
+    return format_lazy("{}: {}", firing, said) if said else firing
 
 
 def _scenario_for(alertname: str) -> Scenario:
@@ -130,7 +163,7 @@ def _resolved(alert: Alert, data: dict, summary: dict) -> None:
     timeline_add(
         incident=incident,
         kind=TimelineEntry.Kind.ALERT,
-        message=f"Alert {alert.alertname} resolved{_where(data)}",
+        message=_alert_said(RESOLVED, alert.alertname, data),
         data={"fingerprint": alert.fingerprint},
     )
     still_firing = Alert.objects.filter(incident=incident, status="firing").exists()
@@ -140,7 +173,7 @@ def _resolved(alert: Alert, data: dict, summary: dict) -> None:
         incident=incident,
         to=Incident.Status.RESOLVED,
         actor=_alertmanager_user(),
-        note="every alert of the group resolved (auto-resolve)",
+        note=in_site_language(gettext_lazy("every alert of the group resolved (auto-resolve)")),
         system=True,
     )
     summary["resolved"].append(incident.pk)

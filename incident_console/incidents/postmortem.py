@@ -1,45 +1,83 @@
-"""The whole postmortem in Markdown: what the team wrote, and the facts the console recorded."""
+"""The whole postmortem in Markdown: what the team wrote, and the facts the console recorded.
+
+It is written in the site's language and every time in it in the site's time zone, with the
+offset, whoever asks for it (settings.LANGUAGE_CODE, settings.TIME_ZONE)."""
 
 from __future__ import annotations
 
+import zoneinfo
 from datetime import datetime
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
+from incident_console.i18n import site_date, site_time, site_zone
 from incident_console.incidents.models import Incident, TimelineEntry
 from incident_console.incidents.sla import rpo_hours
 from incident_console.postmortems.models import Postmortem
 from incident_console.runs.models import StepRun
 
-NOT_WRITTEN = "_Not written yet._"
+RUN_STATUS_WORDS = {
+    "awaiting_approval": pgettext_lazy("run status", "awaiting approval"),
+    "queued": pgettext_lazy("run status", "queued"),
+    "running": pgettext_lazy("run status", "running"),
+    "succeeded": pgettext_lazy("run status", "succeeded"),
+    "failed": pgettext_lazy("run status", "failed"),
+    "cancelled": pgettext_lazy("run status", "cancelled"),
+    "timed_out": pgettext_lazy("run status", "timed out"),
+    "lost": pgettext_lazy("run status", "lost"),
+    "skipped": pgettext_lazy("run status", "skipped"),
+}
+
+
+def run_status_word(status: str) -> str:
+    """A run's status as a word of the active language ("succeeded", "выполнен")."""
+    return str(RUN_STATUS_WORDS.get(status, status))
 
 
 def duration_text(seconds: float | None) -> str:
     if seconds is None:
         return "—"
     minutes = int(seconds // 60)
-    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
+    if minutes >= 60:
+        return _("%(hours)d h %(minutes)02d min") % {
+            "hours": minutes // 60,
+            "minutes": minutes % 60,
+        }
+    return _("%(minutes)d min") % {"minutes": minutes}
+
+
+def _local(value: datetime) -> datetime:
+    return timezone.localtime(value, zoneinfo.ZoneInfo(settings.TIME_ZONE))
 
 
 def postmortem_markdown(incident: Incident, base_url: str = "") -> str:
     """The postmortem of ``incident``; ``base_url`` makes the links to step output absolute."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _postmortem_markdown(incident, base_url)
+
+
+def _postmortem_markdown(incident: Incident, base_url: str) -> str:
     postmortem = Postmortem.objects.filter(incident=incident).first() or Postmortem(
         incident=incident
     )
     entries = list(incident.timeline.select_related("actor").order_by("at", "pk"))
     lines = [
-        f"# Postmortem: #{incident.pk} {incident.title}",
+        "# "
+        + _("Postmortem: #%(number)s %(title)s") % {"number": incident.pk, "title": incident.title},
         "",
-        "## Summary",
+        "## " + _("Summary"),
         "",
         *([postmortem.summary, ""] if postmortem.summary else []),
         *_facts(incident),
-        *_section("Impact", postmortem.impact or incident.impact),
+        *_section(_("Impact"), postmortem.impact or incident.impact),
         *_recorded(incident, entries, base_url),
-        *_section("Root cause", postmortem.root_cause),
-        *_section("What went well", postmortem.went_well),
-        *_section("What went badly", postmortem.went_badly),
+        *_section(_("Root cause"), postmortem.root_cause),
+        *_section(_("What went well"), postmortem.went_well),
+        *_section(_("What went badly"), postmortem.went_badly),
         *_action_items(postmortem, entries),
         "",
     ]
@@ -49,12 +87,13 @@ def postmortem_markdown(incident: Incident, base_url: str = "") -> str:
 def recorded_markdown(incident: Incident, base_url: str = "") -> str:
     """The sections generated from the record: RTO/RPO, timeline, steps, who was told."""
     entries = list(incident.timeline.select_related("actor").order_by("at", "pk"))
-    return "\n".join(_recorded(incident, entries, base_url))
+    with translation.override(settings.LANGUAGE_CODE):
+        return "\n".join(_recorded(incident, entries, base_url))
 
 
 def _recorded(incident: Incident, entries: list[TimelineEntry], base_url: str) -> list[str]:
     return [
-        *_section("RTO / RPO", "\n".join(sla_facts(incident))),
+        *_section(_("RTO / RPO"), "\n".join(sla_facts(incident))),
         *_timeline(entries, base_url),
         *_steps(incident),
         *_notifications(entries),
@@ -63,23 +102,38 @@ def _recorded(incident: Incident, entries: list[TimelineEntry], base_url: str) -
 
 
 def _section(title: str, text: str) -> list[str]:
-    return ["", f"## {title}", "", text or NOT_WRITTEN]
+    return ["", f"## {title}", "", text or "_" + _("Not written yet.") + "_"]
 
 
 def _facts(incident: Incident) -> list[str]:
     ru = f" ({incident.scenario.title_ru})" if incident.scenario.title_ru else ""
-    restricted = ["- Restricted: only its participants and commanders may read this"]
-    return [
-        f"- Scenario: {incident.scenario.title}{ru}",
-        f"- Severity: {incident.severity.upper()}{' (drill)' if incident.is_drill else ''}",
-        f"- Status: {incident.status}",
+    restricted = [_("Restricted: only its participants and commanders may read this")]
+    severity = incident.severity.upper()
+    if incident.is_drill:
+        severity = _("%(severity)s (drill)") % {"severity": severity}
+    facts = [
+        _("Scenario: %(scenario)s") % {"scenario": f"{incident.scenario.title}{ru}"},
+        _("Severity: %(severity)s") % {"severity": severity},
+        _("Status: %(status)s") % {"status": _status_word(incident.status)},
         *(restricted if incident.restricted else []),
-        f"- Commander: {incident.commander.username if incident.commander else '—'}",
-        f"- Opened: {incident.opened_at:%Y-%m-%d %H:%M:%S} UTC"
-        f" by {incident.opened_by.username if incident.opened_by else '—'}",
-        f"- Acknowledged after: {duration_text(incident.acknowledge_seconds)}",
-        f"- Resolved after: {duration_text(incident.recovery_seconds)}",
+        _("Commander: %(who)s")
+        % {"who": incident.commander.username if incident.commander else "—"},
+        _("Opened: %(time)s by %(who)s")
+        % {
+            "time": site_time(incident.opened_at, seconds=True),
+            "who": incident.opened_by.username if incident.opened_by else "—",
+        },
+        _("Acknowledged after: %(duration)s")
+        % {"duration": duration_text(incident.acknowledge_seconds)},
+        _("Resolved after: %(duration)s") % {"duration": duration_text(incident.recovery_seconds)},
     ]
+    return [f"- {fact}" for fact in facts]
+
+
+def _status_word(status: str) -> str:
+    from incident_console.notifications.escalation import STATUS_WORDS
+
+    return str(STATUS_WORDS.get(status, status))
 
 
 def _cell(text: str) -> str:
@@ -87,13 +141,16 @@ def _cell(text: str) -> str:
 
 
 def _timeline(entries: list[TimelineEntry], base_url: str) -> list[str]:
-    lines = ["", "## Timeline", "", "| time (UTC) | who | what |", "| --- | --- | --- |"]
+    zone = site_zone(entries[0].at) if entries else site_zone(timezone.now())
+    header = _("| time (%(zone)s) | who | what |") % {"zone": zone}
+    lines = ["", "## " + _("Timeline"), "", header, "| --- | --- | --- |"]
     for entry in entries:
-        who = entry.actor.username if entry.actor else "console"
+        who = entry.actor.username if entry.actor else _("console")
         what = _cell(entry.message)
         if entry.run_id and entry.kind in _OUTPUT_KINDS:
-            what += f" ([output]({base_url}{reverse('run-output-text', args=[entry.run_id])}))"
-        lines.append(f"| {entry.at:%H:%M:%S} | {who} | {what} |")
+            output = _("output")
+            what += f" ([{output}]({base_url}{reverse('run-output-text', args=[entry.run_id])}))"
+        lines.append(f"| {_local(entry.at):%H:%M:%S} | {who} | {what} |")
     return lines
 
 
@@ -104,20 +161,22 @@ _OUTPUT_KINDS = (TimelineEntry.Kind.RUN_FINISHED, TimelineEntry.Kind.STEP_MARKED
 def _steps(incident: Incident) -> list[str]:
     lines = [
         "",
-        "## Steps run",
+        "## " + _("Steps run"),
         "",
-        "| step | target | who | result | duration | command |",
+        _("| step | target | who | result | duration | command |"),
         "| --- | --- | --- | --- | --- | --- |",
     ]
     for run in incident.runs.select_related("created_by").order_by("created_at", "pk"):
         who = run.created_by.username if run.created_by else "—"
         if run.executor == "manual":
             outcome = run.params.get("outcome") or run.status
-            lines.append(f"| {run.step_title} | manual (no target) | {who} | {outcome} | — | — |")
+            no_target = _("manual (no target)")
+            lines.append(f"| {run.step_title} | {no_target} | {who} | {outcome} | — | — |")
             continue
-        result = run.status + (f" (exit {run.exit_code})" if run.exit_code not in (None, 0) else "")
+        exit_code = f" (exit {run.exit_code})" if run.exit_code not in (None, 0) else ""
+        result = run_status_word(run.status) + exit_code
         if run.console_not_configured:
-            result = "did not run: console not configured"
+            result = _("did not run: console not configured")
         command = _cell(run.command_display)[:200]
         lines.append(
             f"| {run.step_title} | {run.target} | {who} | {result} | "
@@ -129,29 +188,32 @@ def _steps(incident: Incident) -> list[str]:
 def _notifications(entries: list[TimelineEntry]) -> list[str]:
     sent_kinds = (TimelineEntry.Kind.ESCALATED, TimelineEntry.Kind.NOTIFICATION)
     notified = [e for e in entries if e.kind in sent_kinds and not _failed(e)]
-    lines = ["", "## Contacts notified", ""]
-    lines += [f"- {e.at:%H:%M:%S} {_first_line(e.message)}" for e in notified] or [
-        "- Nobody was notified."
+    lines = ["", "## " + _("Contacts notified"), ""]
+    lines += [f"- {_local(e.at):%H:%M:%S} {_first_line(e.message)}" for e in notified] or [
+        "- " + _("Nobody was notified.")
     ]
     not_sent = [e for e in entries if e.kind == TimelineEntry.Kind.NOT_SENT or _failed(e)]
     if not_sent:
-        lines += ["", "## Not sent", ""]
-        lines += [f"- {e.at:%H:%M:%S} {_not_sent(e)}" for e in not_sent]
+        lines += ["", "## " + _("Not sent"), ""]
+        lines += [f"- {_local(e.at):%H:%M:%S} {_not_sent(e)}" for e in not_sent]
     return lines
 
 
 def _action_items(postmortem: Postmortem, entries: list[TimelineEntry]) -> list[str]:
-    lines = ["", "## Action items", ""]
+    lines = ["", "## " + _("Action items"), ""]
     if postmortem.pk:
         for item in postmortem.actions.select_related("owner").order_by("done", "due", "pk"):
-            owner = item.owner.username if item.owner else "no owner"
-            due = f"due {item.due:%Y-%m-%d}" if item.due else "no due date"
+            owner = item.owner.username if item.owner else _("no owner")
+            due = (
+                _("due %(date)s") % {"date": site_date(item.due)} if item.due else _("no due date")
+            )
             lines.append(f"- [{'x' if item.done else ' '}] {item.text} ({owner}, {due})")
     todo = ("todo", "follow-up", "follow up")
     notes = [e for e in entries if e.kind == TimelineEntry.Kind.NOTE]
     todos = [e for e in notes if e.message.lower().startswith(todo)]
-    lines += [f"- [ ] {e.message} (from a note)" for e in todos]
-    return lines if len(lines) > 3 else [*lines, "- None yet."]
+    from_a_note = _("(from a note)")
+    lines += [f"- [ ] {e.message} {from_a_note}" for e in todos]
+    return lines if len(lines) > 3 else [*lines, "- " + _("None yet.")]
 
 
 def break_glass_section(entries) -> list[str]:
@@ -159,19 +221,27 @@ def break_glass_section(entries) -> list[str]:
     broken = [e for e in entries if e.kind == TimelineEntry.Kind.BREAK_GLASS]
     if not broken:
         return []
-    lines = ["", "## Break-glass", ""]
+    lines = ["", "## " + _("Break-glass"), ""]
     for entry in broken:
         who = entry.actor.username if entry.actor else "—"
         step = entry.run.step_title if entry.run else entry.data.get("step_id", "?")
         target = entry.run.target if entry.run else "?"
         reason = entry.data.get("reason", "")
-        lines.append(f"- {entry.at:%H:%M:%S} {who} ran “{step}” on {target} unapproved: {reason}")
+        ran = _("%(who)s ran “%(step)s” on %(target)s unapproved: %(reason)s") % {
+            "who": who,
+            "step": step,
+            "target": target,
+            "reason": reason,
+        }
+        lines.append(f"- {_local(entry.at):%H:%M:%S} {ran}")
     return lines
 
 
 def _not_sent(entry: TimelineEntry) -> str:
     what, reason = entry.data.get("what"), entry.data.get("reason")
-    return f"{what}: not sent ({reason})" if what and reason else _first_line(entry.message)
+    if what and reason:
+        return _("%(what)s: not sent (%(reason)s)") % {"what": what, "reason": reason}
+    return _first_line(entry.message)
 
 
 def _failed(entry: TimelineEntry) -> bool:
@@ -191,10 +261,12 @@ def sla_facts(incident: Incident) -> list[str]:
 def _rto_fact(incident: Incident) -> str:
     hours = settings.SLA_RTO_HOURS
     recovery = incident.recovery_seconds
+    rto = _("RTO %(hours)s h") % {"hours": f"{hours:g}"}
     if recovery is None:
-        return f"- RTO {hours:g} h: still running (not resolved yet)"
-    verdict = "met" if recovery <= hours * 3600 else "broken"
-    return f"- RTO {hours:g} h: {verdict}: recovered in {duration_text(recovery)}"
+        return f"- {rto}: " + _("still running (not resolved yet)")
+    verdict = _("met") if recovery <= hours * 3600 else _("broken")
+    recovered = _("recovered in %(duration)s") % {"duration": duration_text(recovery)}
+    return f"- {rto}: {verdict}: {recovered}"
 
 
 def _rpo_fact(incident: Incident) -> str:
@@ -212,19 +284,22 @@ def _rpo_fact(incident: Incident) -> str:
         (r for r in succeeded if r.executor == "postgres" and r.command.get("action") == "restore"),
         None,
     )
+    head = "- " + _("RPO %(hours)s h") % {"hours": f"{rpo:g}"}
     if restore is None and backup_time is None:
-        return f"- RPO {rpo:g} h: no data was restored"
+        return f"{head}: " + _("no data was restored")
     if backup_time is None:
-        key = restore.params.get("backup_key") or "a backup"
-        return f"- RPO {rpo:g} h: restored {key}; its age is not known"
+        key = restore.params.get("backup_key") or _("a backup")
+        return f"{head}: " + _("restored %(key)s; its age is not known") % {"key": key}
     if restore is None:
-        return (
-            f"- RPO {rpo:g} h: the last good backup is from {backup_time:%Y-%m-%d %H:%M} UTC; "
-            "nothing was restored from it"
-        )
+        return f"{head}: " + _(
+            "the last good backup is from %(time)s; nothing was restored from it"
+        ) % {"time": site_time(backup_time)}
     loss = (restore.started_at - backup_time).total_seconds() / 3600
-    verdict = "met" if loss <= rpo else "broken: tell the customer"
-    return (
-        f"- RPO {rpo:g} h: {verdict} (data written between {backup_time:%Y-%m-%d %H:%M} and "
-        f"{restore.started_at:%Y-%m-%d %H:%M} UTC, {loss:.1f} h, was lost)"
-    )
+    verdict = _("met") if loss <= rpo else _("broken: tell the customer")
+    lost = _("data written between %(start)s and %(end)s %(zone)s, %(hours)s h, was lost") % {
+        "start": site_time(backup_time, zone=False),
+        "end": site_time(restore.started_at, zone=False),
+        "zone": site_zone(restore.started_at),
+        "hours": f"{loss:.1f}",
+    }
+    return f"{head}: {verdict} ({lost})"

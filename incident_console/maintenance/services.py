@@ -10,13 +10,17 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from executors import ExecutorError
 from executors.http import HTTPExecutor
 from incident_console.accounts.roles import COMMAND, RESPOND, require, system_user
 from incident_console.background.enqueue import enqueue_task
 from incident_console.errors import InvalidInput, NotFound
+from incident_console.i18n import in_site_language, site_time
 from incident_console.incidents.models import Incident, Scenario
 from incident_console.incidents.sla import sla_report
 from incident_console.maintenance.models import ChecklistCompletion, MaintenanceRun
@@ -82,7 +86,10 @@ def _execute(kind: str, target: str, step: dict, lines: list[str]):
             raise NotChecked(f"{target}: {error}", link=target_link(target)) from None
         raise
     if result.detail in S3_CREDENTIAL_ERRORS:
-        why = f"{target} refused the console's credentials ({result.detail})"
+        why = _("%(target)s refused the console's credentials (%(detail)s)") % {
+            "target": target,
+            "detail": result.detail,
+        }
         raise NotChecked(why, link=target_link(target))
     return result
 
@@ -102,7 +109,7 @@ def _why(result) -> str:
 
 
 def _hours(hours: float) -> str:
-    return f"{hours:.0f} h" if hours >= 10 else f"{hours:.1f} h"
+    return _("%(hours)s h") % {"hours": f"{hours:.0f}" if hours >= 10 else f"{hours:.1f}"}
 
 
 def backups_check(duty: Duty, lines: list[str]) -> Finding:
@@ -114,17 +121,22 @@ def backups_check(duty: Duty, lines: list[str]) -> Finding:
         lines,
     )
     if result.status != "succeeded":
-        return Finding(False, f"could not list {duty.prefix} in {duty.target}: {_why(result)}")
+        where = {"prefix": duty.prefix, "target": duty.target, "why": _why(result)}
+        return Finding(False, _("could not list %(prefix)s in %(target)s: %(why)s") % where)
     newest = result.outputs.get("latest_modified")
     if not newest:
-        return Finding(False, f"no full backup under {duty.prefix} in {duty.target}")
+        where = {"prefix": duty.prefix, "target": duty.target}
+        return Finding(False, _("no full backup under %(prefix)s in %(target)s") % where)
     age = timezone.now() - datetime.fromisoformat(newest)
     hours = age.total_seconds() / 3600
     lines.append(
         f"newest backup {result.outputs['latest_key']} is {hours:.1f} h old "
         f"(RPO {settings.SLA_RPO_HOURS:g} h)"
     )
-    summary = f"last full backup is {_hours(hours)} old (RPO {settings.SLA_RPO_HOURS:g} h)"
+    summary = _("last full backup is %(age)s old (RPO %(rpo)s)") % {
+        "age": _hours(hours),
+        "rpo": _("%(hours)s h") % {"hours": f"{settings.SLA_RPO_HOURS:g}"},
+    }
     return Finding(hours <= settings.SLA_RPO_HOURS, summary)
 
 
@@ -132,10 +144,18 @@ def retention_check(duty: Duty, lines: list[str]) -> Finding:
     """The duty's bucket has a lifecycle policy that expires old backups."""
     result = _execute("s3", duty.target, {"action": "lifecycle"}, lines)
     if result.status == "succeeded":
-        return Finding(True, f"{result.outputs.get('rules', 0)} lifecycle rule(s) on {duty.target}")
+        rules = result.outputs.get("rules", 0)
+        summary = ngettext(
+            "%(count)s lifecycle rule(s) on %(target)s",
+            "%(count)s lifecycle rule(s) on %(target)s",
+            rules,
+        ) % {"count": rules, "target": duty.target}
+        return Finding(True, summary)
     if result.detail == "no lifecycle configuration":
-        return Finding(False, f"{duty.target} has no lifecycle policy: old backups never expire")
-    return Finding(False, f"could not read the lifecycle policy of {duty.target}: {_why(result)}")
+        summary = _("%(target)s has no lifecycle policy: old backups never expire")
+        return Finding(False, summary % {"target": duty.target})
+    summary = _("could not read the lifecycle policy of %(target)s: %(why)s")
+    return Finding(False, summary % {"target": duty.target, "why": _why(result)})
 
 
 def alerts_check(duty: Duty, lines: list[str]) -> Finding:
@@ -150,34 +170,50 @@ def alerts_check(duty: Duty, lines: list[str]) -> Finding:
     day = Alert.objects.filter(last_received_at__gte=timezone.now() - timedelta(days=1)).count()
     lines.append(f"{day} alerts received in the last 24 h")
     if orphans:
-        return Finding(False, f"{len(orphans)} alert(s) firing without an open incident")
+        summary = ngettext(
+            "%(count)s alert(s) firing without an open incident",
+            "%(count)s alert(s) firing without an open incident",
+            len(orphans),
+        )
+        return Finding(False, summary % {"count": len(orphans)})
     if not settings.ALERTMANAGER_URL:
         lines.append("ALERTMANAGER_URL is not set: Alertmanager itself was not checked")
-        raise NotChecked("ALERTMANAGER_URL is not set", link=SETTINGS_HELP)
+        unset = ngettext("%(settings)s is not set", "%(settings)s are not set", 1)
+        raise NotChecked(unset % {"settings": "ALERTMANAGER_URL"}, link=SETTINGS_HELP)
     url = f"{settings.ALERTMANAGER_URL.rstrip('/')}/-/healthy"
     result = _run(HTTPExecutor(timeout=15), {"args": {"url": url}}, lines)
     if result.status != "succeeded":
-        return Finding(False, f"Alertmanager is not healthy: {url} answered {_why(result)}")
-    return Finding(True, f"Alertmanager healthy; {day} alert(s) in 24 h, none without an incident")
+        summary = _("Alertmanager is not healthy: %(url)s answered %(why)s")
+        return Finding(False, summary % {"url": url, "why": _why(result)})
+    summary = ngettext(
+        "Alertmanager healthy; %(count)s alert(s) in 24 h, none without an incident",
+        "Alertmanager healthy; %(count)s alert(s) in 24 h, none without an incident",
+        day,
+    )
+    return Finding(True, summary % {"count": day})
 
 
 def resources_check(duty: Duty, lines: list[str]) -> Finding:
     """No filesystem of the duty's host (local or ssh) is fuller than its max_use_percent."""
     target = targets().get(duty.target)
     if target is None:
-        raise NotChecked(f"no target named {duty.target!r}", link=target_link(duty.target))
+        why = _("no target named %(name)r") % {"name": duty.target}
+        raise NotChecked(why, link=target_link(duty.target))
     first = len(lines)
     kind = "ssh" if target.kind == "ssh" else "shell"
     result = _execute(kind, duty.target, {"argv": ["df", "-P"]}, lines)
     if result.status != "succeeded":
-        return Finding(False, f"df failed on {duty.target}: {_why(result)}")
+        summary = _("df failed on %(target)s: %(why)s")
+        return Finding(False, summary % {"target": duty.target, "why": _why(result)})
     limit = duty.max_use_percent
     full = [line for line in lines[first:] if _use_percent(line) > limit]
     lines.extend(f"over {limit}%: {line}" for line in full)
     if full:
         mounts = ", ".join(f"{line.split()[5]} {line.split()[4]}" for line in full)
-        return Finding(False, f"{mounts} full on {duty.target} (limit {limit}%)")
-    return Finding(True, f"every filesystem on {duty.target} is under {limit}%")
+        summary = _("%(mounts)s full on %(target)s (limit %(limit)s%%)")
+        return Finding(False, summary % {"mounts": mounts, "target": duty.target, "limit": limit})
+    summary = _("every filesystem on %(target)s is under %(limit)s%%")
+    return Finding(True, summary % {"target": duty.target, "limit": limit})
 
 
 def _use_percent(df_line: str) -> int:
@@ -203,10 +239,18 @@ def sla_review(duty: Duty, lines: list[str]) -> Finding:
         lines.append(f"RTO broken: {name}")
     broken = len(report["rto_breaches"])
     if broken:
-        return Finding(False, f"{broken} incident(s) broke the RTO last month")
+        summary = ngettext(
+            "%(count)s incident(s) broke the RTO last month",
+            "%(count)s incident(s) broke the RTO last month",
+            broken,
+        )
+        return Finding(False, summary % {"count": broken})
     if mttr is not None and mttr > target:
-        return Finding(False, f"MTTR {mttr} h is over its {target:g} h target")
-    return Finding(True, "no incident broke the RTO" + (f"; MTTR {mttr} h" if mttr else ""))
+        summary = _("MTTR %(mttr)s h is over its %(target)s h target")
+        return Finding(False, summary % {"mttr": mttr, "target": f"{target:g}"})
+    if mttr:
+        return Finding(True, _("no incident broke the RTO; MTTR %(mttr)s h") % {"mttr": mttr})
+    return Finding(True, _("no incident broke the RTO"))
 
 
 def dr_drill(duty: Duty, lines: list[str]) -> Finding:
@@ -215,14 +259,15 @@ def dr_drill(duty: Duty, lines: list[str]) -> Finding:
 
     incident = incident_open(
         scenario_slug=settings.DR_DRILL_SCENARIO or duty.scenario,
-        title=f"DR drill {timezone.now():%Y-%m}",
+        title=_("DR drill %(month)s") % {"month": f"{timezone.now():%Y-%m}"},
         severity="sev4",
         actor=maintenance_user(),
         system=True,
         is_drill=True,
     )
     lines.append(f"opened drill #{incident.pk} ({incident.scenario.title})")
-    return Finding(True, f"opened drill #{incident.pk} ({incident.scenario.title})")
+    summary = _("opened drill #%(number)s (%(scenario)s)")
+    return Finding(True, summary % {"number": incident.pk, "scenario": incident.scenario.title})
 
 
 def test_restore(duty: Duty, lines: list[str]) -> Finding:
@@ -236,7 +281,7 @@ def test_restore(duty: Duty, lines: list[str]) -> Finding:
     user = maintenance_user()
     incident = incident_open(
         scenario_slug=duty.scenario,
-        title=f"Weekly test restore {timezone.now():%Y-%m-%d}",
+        title=_("Weekly test restore %(date)s") % {"date": f"{timezone.now():%Y-%m-%d}"},
         severity="sev4",
         actor=user,
         system=True,
@@ -255,8 +300,12 @@ def test_restore(duty: Duty, lines: list[str]) -> Finding:
         run = step_run_execute(run_id=run.pk, task_id=run.task_id)
         lines.append(f"{step.title}: {run.status}")
         if run.status != StepRun.Status.SUCCEEDED:
-            return Finding(False, f"“{step.title}” {run.status} (drill #{incident.pk})")
-    return Finding(True, f"the latest backup restored and counted (drill #{incident.pk})")
+            summary = _("“%(step)s” %(status)s (drill #%(number)s)")
+            return Finding(
+                False, summary % {"step": step.title, "status": run.status, "number": incident.pk}
+            )
+    summary = _("the latest backup restored and counted (drill #%(number)s)")
+    return Finding(True, summary % {"number": incident.pk})
 
 
 def _targets_are_configured(steps) -> None:
@@ -273,13 +322,16 @@ def _targets_are_configured(steps) -> None:
 # Each kind of check a site's duty can name (maintenance.yaml), with its default title: the
 # duty's name, never a claim that it passed.
 CHECK_KINDS: dict[str, tuple[str, Callable[[Duty, list[str]], Finding]]] = {
-    "backups": ("Backups", backups_check),
-    "alerts": ("Alerts", alerts_check),
-    "resources": ("Resource usage (disks under {max_use_percent}%)", resources_check),
-    "test_restore": ("Test restore of the latest backup", test_restore),
-    "retention": ("Retention policy of the backups bucket", retention_check),
-    "dr_drill": ("Disaster recovery drill", dr_drill),
-    "sla_review": ("RTO/RPO metrics review", sla_review),
+    "backups": (gettext_lazy("Backups"), backups_check),
+    "alerts": (gettext_lazy("Alerts"), alerts_check),
+    "resources": (
+        gettext_lazy("Resource usage (disks under {max_use_percent}%)"),
+        resources_check,
+    ),
+    "test_restore": (gettext_lazy("Test restore of the latest backup"), test_restore),
+    "retention": (gettext_lazy("Retention policy of the backups bucket"), retention_check),
+    "dr_drill": (gettext_lazy("Disaster recovery drill"), dr_drill),
+    "sla_review": (gettext_lazy("RTO/RPO metrics review"), sla_review),
 }
 
 
@@ -314,7 +366,9 @@ def maintenance_start(*, task: str, actor) -> None:
     """Have one duty run now, in the background (commander)."""
     require(actor, COMMAND, "running a maintenance duty")
     if task not in CHECKS:
-        raise NotFound(f"no duty {task!r}; known: {', '.join(CHECKS)}")
+        raise NotFound(
+            _("no duty %(task)r; known: %(known)s") % {"task": task, "known": ", ".join(CHECKS)}
+        )
     enqueue_task("maintenance.run", task)
 
 
@@ -323,8 +377,13 @@ def maintenance_run(*, task: str) -> MaintenanceRun:
 
     A failure notifies and may open an incident titled with what failed and why; a duty the
     console could not check (its own configuration) is recorded as not checked, opens nothing
-    and shows up in ``setup_problems()``.
+    and shows up in ``setup_problems()``.  What it found is written in the site's language.
     """
+    with translation.override(settings.LANGUAGE_CODE):
+        return _maintenance_run(task)
+
+
+def _maintenance_run(task: str) -> MaintenanceRun:
     check = CHECKS[task]
     record = MaintenanceRun.objects.create(task=task, title=check.title)
     lines: list[str] = []
@@ -345,11 +404,12 @@ def _outcome(task: str, check: Check, lines: list[str]) -> tuple[str, str, str]:
         finding = check.run(lines)
     except NotChecked as missing:
         lines.append(f"not checked: {missing.why}")
-        return Status.NOT_CHECKED, f"not checked: {missing.why}"[:300], missing.link
+        return Status.NOT_CHECKED, str(_not_checked(missing.why))[:300], missing.link
     except Exception as error:  # noqa: BLE001 - a check that crashes has failed
         log.exception("maintenance %s crashed", task)
         lines.append(f"error: {type(error).__name__}: {error}")
-        return Status.FAILED, f"the check crashed: {type(error).__name__}: {error}"[:300], ""
+        crashed = _("the check crashed: %(error)s") % {"error": f"{type(error).__name__}: {error}"}
+        return Status.FAILED, crashed[:300], ""
     return (Status.PASSED if finding.passed else Status.FAILED), finding.summary[:300], ""
 
 
@@ -367,8 +427,12 @@ def _on_failure(check: Check, record: MaintenanceRun):
         )
     notify(
         incident=incident,
-        subject=f"Maintenance: {record.headline}",
-        body=record.output[-3000:],
+        subject=format_lazy(gettext_lazy("Maintenance: {what}"), what=record.headline),
+        body=format_lazy(
+            "{}\n{}",
+            format_lazy(gettext_lazy("Started: {time}"), time=site_time(record.started_at)),
+            record.output[-3000:],
+        ),
         reason=f"maintenance:{record.task}",
         quiet=True,
     )
@@ -382,11 +446,14 @@ def setup_problems() -> list[dict[str, str]]:
     for task, check in CHECKS.items():
         last = MaintenanceRun.objects.filter(task=task).exclude(status="running").first()
         if last is not None and last.status == MaintenanceRun.Status.NOT_CHECKED:
-            why = last.summary.removeprefix("not checked: ")
-            problems.append(
-                {"what": f"Maintenance: {check.title}", "why": why, "link": last.fix_link}
-            )
+            why = last.summary.removeprefix(in_site_language(_not_checked("")))
+            what = format_lazy(gettext_lazy("Maintenance: {what}"), what=check.title)
+            problems.append({"what": str(what), "why": why, "link": last.fix_link})
     return problems
+
+
+def _not_checked(why: str):
+    return format_lazy(gettext_lazy("not checked: {why}"), why=why)
 
 
 # Checklists: duties a person does (seed: security-log review, runbook review).  A checklist is
@@ -430,16 +497,22 @@ def checklist_complete(*, checklist: str, actor, ticked: list[str], note: str):
     require(actor, RESPOND, "completing a checklist")
     spec = current_site().maintenance.checklists.get(checklist)
     if spec is None:
-        raise NotFound(f"no checklist {checklist!r}")
+        raise NotFound(_("no checklist %(name)r") % {"name": checklist})
     left = [item for item in spec.items if item not in ticked]
     if left:
+        not_ticked = ngettext(
+            "tick every item first: %(left)d of %(total)d not ticked",
+            "tick every item first: %(left)d of %(total)d not ticked",
+            len(left),
+        )
         raise InvalidInput(
-            f"tick every item first: {len(left)} of {len(spec.items)} not ticked",
+            not_ticked % {"left": len(left), "total": len(spec.items)},
             fields={"items": "; ".join(left)},
         )
     if not note.strip():
         raise InvalidInput(
-            "write a note: what you looked at and what you found", fields={"note": "required"}
+            _("write a note: what you looked at and what you found"),
+            fields={"note": _("required")},
         )
     return ChecklistCompletion.objects.create(
         checklist=checklist,

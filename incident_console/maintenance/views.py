@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from incident_console.accounts.roles import COMMAND, RESPOND
@@ -25,11 +26,11 @@ def maintenance_page(request):
         try:
             maintenance_start(task=task, actor=request.user)
         except Forbidden:
-            messages.error(request, "running a check needs the commander role")
+            messages.error(request, gettext("running a check needs the commander role"))
         except NotFound:
-            messages.error(request, f"unknown check {task!r}")
+            messages.error(request, gettext("unknown check %(task)r") % {"task": task})
         else:
-            messages.success(request, f"{CHECKS[task].title}: started")
+            messages.success(request, gettext("%(duty)s: started") % {"duty": CHECKS[task].title})
         return redirect("maintenance")
     latest = {run.task: run for run in MaintenanceRun.objects.order_by("started_at")}
     checks = [
@@ -60,5 +61,9 @@ def checklist_complete_view(request, key: str):
     except ServiceError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"{done.title}: recorded as done by {request.user.username}")
+        messages.success(
+            request,
+            gettext("%(checklist)s: recorded as done by %(who)s")
+            % {"checklist": done.title, "who": request.user.username},
+        )
     return redirect(f"{reverse('maintenance')}#checklist-{key}")

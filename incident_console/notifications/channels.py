@@ -8,6 +8,7 @@ import urllib.request
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.utils.translation import ngettext, pgettext
 
 from executors.masking import SecretMasker
 
@@ -32,13 +33,17 @@ RECIPIENT_SETTING = {
 
 
 def channel_problems() -> dict[str, str]:
-    """Channel → why it cannot send ("SLACK_WEBHOOK_URL is not set"), for each one that cannot."""
+    """Channel → why it cannot send ("SLACK_WEBHOOK_URL is not set"), for each one that cannot,
+    in the active language."""
     problems = {}
     for channel, names in REQUIRED_SETTINGS.items():
         unset = [name for name in names if not getattr(settings, name)]
         if unset:
-            verb = "is" if len(unset) == 1 else "are"
-            problems[channel] = f"{' and '.join(unset)} {verb} not set"
+            and_ = pgettext("between two setting names", "and")
+            listed = f" {and_} ".join(unset)
+            problems[channel] = ngettext(
+                "%(settings)s is not set", "%(settings)s are not set", len(unset)
+            ) % {"settings": listed}
     return problems
 
 

@@ -6,15 +6,26 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 
 from incident_console.accounts.roles import RESPOND, require
+from incident_console.i18n import site_time
 from incident_console.incidents.models import Incident, TimelineEntry
+from incident_console.incidents.postmortem import RUN_STATUS_WORDS
 from incident_console.incidents.timeline import timeline_add
 from incident_console.notifications.channels import channel_problems, channel_states
 from incident_console.notifications.models import EscalationTimer, Notification
 from incident_console.notifications.services import contacts_for, notify
 
 PROGRESS = ["open", "acknowledged", "mitigated", "resolved", "closed"]
+STATUS_WORDS = {
+    "open": pgettext_lazy("incident status", "open"),
+    "acknowledged": pgettext_lazy("incident status", "acknowledged"),
+    "mitigated": pgettext_lazy("incident status", "mitigated"),
+    "resolved": pgettext_lazy("incident status", "resolved"),
+    "closed": pgettext_lazy("incident status", "closed"),
+}
 
 
 def reached(incident: Incident, until: str) -> bool:
@@ -85,7 +96,11 @@ def escalations_stop_for(incident_id: int) -> int:
 def escalations_on_step_failed(run) -> None:
     for rule in run.incident.scenario.runbook.escalation_rules:
         if rule.when_step_fails == run.step_id:
-            message = rule.message or f"“{run.step_title}” {run.status}"
+            message = rule.message or format_lazy(
+                gettext_lazy("“{step}” {status}"),
+                step=run.step_title,
+                status=RUN_STATUS_WORDS.get(run.status, run.status),
+            )
             _escalate(run.incident, rule.notify, message, rule.channels, reason=rule.id)
 
 
@@ -94,7 +109,9 @@ def escalate_by_hand(*, incident: Incident, notify_names: list[str], message: st
     if not notify_names:
         from incident_console.errors import InvalidInput
 
-        raise InvalidInput("say whom to escalate to", fields={"notify": "must not be empty"})
+        raise InvalidInput(
+            gettext("say whom to escalate to"), fields={"notify": gettext("must not be empty")}
+        )
     return _escalate(incident, notify_names, message, None, reason="manual", actor=actor)
 
 
@@ -103,19 +120,21 @@ def _escalate(incident, names, message, channels, *, reason, actor=None):
     who = ", ".join(c.role + (f" ({c.name})" if c.name else "") for c in contacts) or ", ".join(
         names
     )
-    subject = f"[{incident.severity.upper()}] #{incident.pk} {incident.title}: escalated to {who}"
-    link = f"{_base_url()}{incident.get_absolute_url()}"
-    body = "\n".join(filter(None, [message, f"Status: {incident.status}", link]))
-    said = f": {message}" if message else ""
     rows = notify(
         incident=incident,
-        subject=subject,
-        body=body,
+        subject=format_lazy(
+            gettext_lazy("[{severity}] #{number} {title}: escalated to {who}"),
+            severity=incident.severity.upper(),
+            number=incident.pk,
+            title=incident.title,
+            who=who,
+        ),
+        body=_escalation_body(incident, message),
         reason=reason,
         contacts=contacts,
         channels=channels,
         actor=actor,
-        what=f"Escalation to {who}{said}",
+        what=_with_message(gettext_lazy("Escalation to {who}"), who, message),
     )
     queued = sorted({row.channel for row in rows if row.status == Notification.Status.PENDING})
     # Nothing queued: the "not sent" entry is the whole story, never "Escalated to …".
@@ -124,10 +143,34 @@ def _escalate(incident, names, message, channels, *, reason, actor=None):
             incident=incident,
             kind=TimelineEntry.Kind.ESCALATED,
             actor=actor,
-            message=f"Escalated to {who}{said}",
+            message=_with_message(gettext_lazy("Escalated to {who}"), who, message),
             data={"rule": reason, "notify": names, "channels": queued},
         )
     return rows
+
+
+def _with_message(headline, who: str, message):
+    """The headline ("Escalated to Tech Lead"), then what the escalation said, if anything."""
+    if not message:
+        return format_lazy(headline, who=who)
+    return format_lazy("{}: {}", format_lazy(headline, who=who), message)
+
+
+def _escalation_body(incident: Incident, message):
+    """What the escalation said, the incident's status, when it opened (site time zone) and
+    the link to its page."""
+    facts = format_lazy(
+        gettext_lazy("Status: {status}\nOpened: {opened}"),
+        status=STATUS_WORDS.get(incident.status, incident.status),
+        opened=site_time(incident.opened_at),
+    )
+    lines = [line for line in (message, facts, incident_url(incident)) if line]
+    return format_lazy("\n".join(["{}"] * len(lines)), *lines)
+
+
+def incident_url(incident: Incident) -> str:
+    """The incident page's absolute address, for messages read outside the console."""
+    return f"{_base_url()}{incident.get_absolute_url()}"
 
 
 def escalation_preview(*, notify_names: list[str]) -> dict:
@@ -146,7 +189,11 @@ def _reach(contact, problems: dict[str, str]) -> dict:
         "telegram": ("@" + contact.telegram.lstrip("@")) if contact.telegram else "",
         "email": contact.email,
     }
-    missing = {"slack": "no Slack handle", "telegram": "no Telegram handle", "email": "no email"}
+    missing = {
+        "slack": gettext("no Slack handle"),
+        "telegram": gettext("no Telegram handle"),
+        "email": gettext("no email"),
+    }
     return {
         "role": contact.role,
         "name": contact.name,

@@ -7,10 +7,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy
 
 from incident_console.accounts.roles import COMMAND, RESPOND, require
 from incident_console.background.enqueue import enqueue_task
+from incident_console.i18n import in_site_language
 from incident_console.incidents.models import Contact, EscalationLevel, TimelineEntry
 from incident_console.incidents.timeline import timeline_add
 from incident_console.notifications.channels import (
@@ -77,8 +80,13 @@ def notify(
     A channel that cannot send becomes a failed row with its reason and a "not sent" entry on
     the incident's timeline (``what`` names the message there), unless ``quiet``: then it is
     left out.
+
+    ``subject``, ``body`` and ``what`` may be lazy text: they are written in the site's
+    language, whoever's request caused them, and so is each channel's reason for not sending.
     """
-    problems = channel_problems()
+    subject, body, what = (in_site_language(text) for text in (subject, body, what))
+    with translation.override(settings.LANGUAGE_CODE):
+        problems = channel_problems()
     wanted, any_channel = _channels_wanted(channels, problems)
     if quiet:
         wanted = [channel for channel in wanted if channel not in problems]
@@ -124,12 +132,18 @@ def _recipients(channel: str, contacts) -> list[str]:
 def _record_not_sent(incident, rows, what: str, actor, *, reason: str) -> None:
     reasons = "; ".join(f"{row.channel}: {row.last_error}" for row in _one_per_channel(rows))
     if rows[0].any_channel:
-        reasons = f"no notification channel is configured ({reasons})"
+        reasons = in_site_language(
+            format_lazy(
+                gettext_lazy("no notification channel is configured ({reasons})"), reasons=reasons
+            )
+        )
     timeline_add(
         incident=incident,
         kind=TimelineEntry.Kind.NOT_SENT,
         actor=actor,
-        message=f"{what} — not sent: {reasons}",
+        message=format_lazy(
+            gettext_lazy("{what} — not sent: {reasons}"), what=what, reasons=reasons
+        ),
         data={
             "what": what,
             "reason": reasons,
@@ -157,7 +171,8 @@ def notification_send(*, notification_id: int, now=None) -> Notification | None:
     if claimed != 1:
         return None
     notification = Notification.objects.get(pk=notification_id)
-    problem = channel_problems().get(notification.channel)
+    with translation.override(settings.LANGUAGE_CODE):
+        problem = channel_problems().get(notification.channel)
     if problem:
         return _not_sent(notification, problem)
     notification.recipient = notification.recipient or configured_channels()[notification.channel]
@@ -173,7 +188,12 @@ def notification_send(*, notification_id: int, now=None) -> Notification | None:
     notification.save(update_fields=["recipient", "status", "sent_at", "attempts"])
     _record(
         notification,
-        f"Sent to {notification.channel} {notification.recipient}: {notification.subject}",
+        format_lazy(
+            gettext_lazy("Sent to {channel} {recipient}: {subject}"),
+            channel=notification.channel,
+            recipient=notification.recipient,
+            subject=notification.subject,
+        ),
     )
     return notification
 
@@ -199,13 +219,14 @@ def _not_sent(notification: Notification, error: str) -> Notification:
     log.warning("notification %s to %s not sent: %s", notification.pk, notification.channel, error)
     if notification.incident_id is None:
         return notification
-    attempts = f" after {notification.attempts} attempts" if notification.attempts > 1 else ""
-    where = " ".join(filter(None, [notification.channel, notification.recipient]))
-    reason = f"{where}{attempts}: {error}"
+    with translation.override(settings.LANGUAGE_CODE):
+        reason = _where_and_why(notification, error)
     timeline_add(
         incident=notification.incident_id,
         kind=TimelineEntry.Kind.NOT_SENT,
-        message=f"{notification.subject} — not sent to {reason}",
+        message=format_lazy(
+            gettext_lazy("{what} — not sent to {reason}"), what=notification.subject, reason=reason
+        ),
         data={
             "what": notification.subject,
             "reason": reason,
@@ -215,7 +236,19 @@ def _not_sent(notification: Notification, error: str) -> Notification:
     return notification
 
 
-def _record(notification: Notification, message: str) -> None:
+def _where_and_why(notification: Notification, error: str) -> str:
+    """Where a send went and why it failed ("slack #alerts after 3 attempts: HTTP 500")."""
+    where = " ".join(filter(None, [notification.channel, notification.recipient]))
+    if notification.attempts > 1:
+        where = ngettext(
+            "%(where)s after %(count)d attempt",
+            "%(where)s after %(count)d attempts",
+            notification.attempts,
+        ) % {"where": where, "count": notification.attempts}
+    return f"{where}: {error}"
+
+
+def _record(notification: Notification, message) -> None:
     if notification.incident_id is not None:
         timeline_add(
             incident=notification.incident_id,
@@ -250,7 +283,14 @@ def notifications_retry(*, incident, actor) -> list[Notification]:
             incident=incident,
             kind=TimelineEntry.Kind.NOTIFICATION,
             actor=actor,
-            message=f"Retrying {len(retried)} undelivered notification(s)",
+            message=format_lazy(
+                ngettext_lazy(
+                    "Retrying {count} undelivered notification(s)",
+                    "Retrying {count} undelivered notification(s)",
+                    len(retried),
+                ),
+                count=len(retried),
+            ),
             data={"notifications": retried},
         )
     transaction.on_commit(lambda: _enqueue(retried))

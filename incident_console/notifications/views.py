@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from incident_console.accounts.roles import COMMAND
@@ -40,7 +41,7 @@ def contact_edit(request, pk: int):
     if request.method == "POST" and form.is_valid():
         changes = {name: form.cleaned_data[name] for name in form.changed_data}
         contact_update(contact=contact, changes=changes, actor=request.user)
-        messages.success(request, f"{contact.role}: saved")
+        messages.success(request, gettext("%(role)s: saved") % {"role": contact.role})
         return redirect("contacts")
     status = 400 if request.method == "POST" else 200
     context = {"contact": contact, "form": form}
@@ -48,7 +49,7 @@ def contact_edit(request, pk: int):
 
 
 def _refused(request, contact: Contact):
-    context = {"contact": contact, "error": "Editing contacts needs the commander role."}
+    context = {"contact": contact, "error": gettext("Editing contacts needs the commander role.")}
     return render(request, "notifications/contact_edit.html", context, status=403)
 
 
@@ -62,7 +63,14 @@ def undelivered_retry(request, pk: int):
     except Forbidden as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"Retrying {len(retried)} notification(s)")
+        count = len(retried)
+        messages.success(
+            request,
+            ngettext(
+                "Retrying %(count)d notification(s)", "Retrying %(count)d notification(s)", count
+            )
+            % {"count": count},
+        )
     back = request.POST.get("next", "")
     if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         return redirect(back)

@@ -6,6 +6,7 @@ from datetime import date
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils.translation import gettext
 
 from incident_console.accounts.roles import RESPOND, require
 from incident_console.errors import InvalidInput, NotFound
@@ -24,7 +25,9 @@ def postmortem_update(*, incident: Incident, actor, sections: dict[str, str]) ->
     require(actor, RESPOND, "Writing the postmortem")
     unknown = set(sections) - set(Postmortem.WRITTEN_SECTIONS)
     if unknown:
-        raise InvalidInput(f"unknown section: {', '.join(sorted(unknown))}")
+        raise InvalidInput(
+            gettext("unknown section: %(names)s") % {"names": ", ".join(sorted(unknown))}
+        )
     with transaction.atomic():
         postmortem = postmortem_of(incident)
         for name, text in sections.items():
@@ -40,7 +43,7 @@ def action_item_add(
     """Add an action item owned by a person, with a due date."""
     require(actor, RESPOND, "Adding an action item")
     if not text.strip():
-        raise InvalidInput("say what is to be done", fields={"text": "is empty"})
+        raise InvalidInput(gettext("say what is to be done"), fields={"text": gettext("is empty")})
     owner = _user_named(owner_username) if owner_username else None
     return ActionItem.objects.create(
         postmortem=postmortem_of(incident),
@@ -63,5 +66,6 @@ def _user_named(username: str):
         return get_user_model().objects.get(username=username, is_active=True)
     except get_user_model().DoesNotExist:
         raise NotFound(
-            f"nobody is called {username!r}", fields={"owner": "is not a user"}
+            gettext("nobody is called %(name)r") % {"name": username},
+            fields={"owner": gettext("is not a user")},
         ) from None

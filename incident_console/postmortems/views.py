@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from incident_console.accounts.roles import RESPOND
@@ -22,11 +23,11 @@ from incident_console.postmortems.rendering import markdown_html
 from incident_console.postmortems.selectors import action_item_visible_to
 
 SECTION_TITLES = {
-    "summary": "Summary",
-    "impact": "Impact",
-    "root_cause": "Root cause",
-    "went_well": "What went well",
-    "went_badly": "What went badly",
+    "summary": gettext_lazy("Summary"),
+    "impact": gettext_lazy("Impact"),
+    "root_cause": gettext_lazy("Root cause"),
+    "went_well": gettext_lazy("What went well"),
+    "went_badly": gettext_lazy("What went badly"),
 }
 
 
@@ -45,7 +46,7 @@ def postmortem_page(request, pk: int):
         except ServiceError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, "Postmortem saved")
+            messages.success(request, gettext("Postmortem saved"))
         return redirect("postmortem", pk=incident.pk)
     return render(request, "postmortems/postmortem.html", _context(request, incident))
 
@@ -76,7 +77,7 @@ def postmortem_preview(request, pk: int):
     try:
         text = json.loads(request.body or b"{}").get("text", "")
     except (ValueError, AttributeError):
-        return JsonResponse({"detail": 'send {"text": …} as JSON'}, status=400)
+        return JsonResponse({"detail": gettext('send {"text": …} as JSON')}, status=400)
     return JsonResponse({"html": str(markdown_html(str(text)))})
 
 
@@ -94,7 +95,7 @@ def action_item_add(request, pk: int):
             due=due,
         )
     except ValueError:
-        messages.error(request, "The due date must be a date like 2026-12-31")
+        messages.error(request, gettext("The due date must be a date like 2026-12-31"))
     except ServiceError as error:
         messages.error(request, error.message)
     return redirect("postmortem", pk=incident.pk)
@@ -105,7 +106,7 @@ def action_item_add(request, pk: int):
 def action_item_done(request, pk: int):
     item = action_item_visible_to(request.user, pk)
     if item is None:
-        return HttpResponse("No such action item", status=404)
+        return HttpResponse(gettext("No such action item"), status=404)
     try:
         services.action_item_set_done(
             item=item, actor=request.user, done=request.POST.get("done") == "1"
