@@ -12,25 +12,13 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext_lazy
 
 from incident_console.i18n import site_date, site_time, site_zone
 from incident_console.incidents.models import Incident, TimelineEntry
 from incident_console.incidents.sla import rpo_hours
+from incident_console.incidents.status_words import RUN_STATUS_WORDS, STATUS_WORDS
 from incident_console.postmortems.models import Postmortem
 from incident_console.runs.models import StepRun
-
-RUN_STATUS_WORDS = {
-    "awaiting_approval": pgettext_lazy("run status", "awaiting approval"),
-    "queued": pgettext_lazy("run status", "queued"),
-    "running": pgettext_lazy("run status", "running"),
-    "succeeded": pgettext_lazy("run status", "succeeded"),
-    "failed": pgettext_lazy("run status", "failed"),
-    "cancelled": pgettext_lazy("run status", "cancelled"),
-    "timed_out": pgettext_lazy("run status", "timed out"),
-    "lost": pgettext_lazy("run status", "lost"),
-    "skipped": pgettext_lazy("run status", "skipped"),
-}
 
 
 def run_status_word(status: str) -> str:
@@ -131,8 +119,6 @@ def _facts(incident: Incident) -> list[str]:
 
 
 def _status_word(status: str) -> str:
-    from incident_console.notifications.escalation import STATUS_WORDS
-
     return str(STATUS_WORDS.get(status, status))
 
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.functional import lazy
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -33,6 +34,19 @@ def shown(value: Any, language: str | None = None) -> Shown:
     if value is None or value == {}:
         value = EMPTY
     return Text.of(value).in_language(language or active_language())
+
+
+def lazily_shown(value: Any):
+    """``value`` as lazy text, shown in the language active when it is rendered: the site's
+    when it is stored (timeline entries, notifications), the reader's on a page."""
+    return _lazy_shown_text(value)
+
+
+def _shown_text(value: Any) -> str:
+    return str(shown(value))
+
+
+_lazy_shown_text = lazy(_shown_text, str)
 
 
 def other_language(value: Any, language: str | None = None) -> Shown | None:

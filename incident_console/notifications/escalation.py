@@ -7,25 +7,19 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import format_lazy
-from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from incident_console.accounts.roles import RESPOND, require
-from incident_console.i18n import site_time
+from incident_console.i18n import in_site_language, site_time
 from incident_console.incidents.models import Incident, TimelineEntry
-from incident_console.incidents.postmortem import RUN_STATUS_WORDS
+from incident_console.incidents.runbook_text import lazily_shown
+from incident_console.incidents.status_words import RUN_STATUS_WORDS, STATUS_WORDS
 from incident_console.incidents.timeline import timeline_add
 from incident_console.notifications.channels import channel_problems, channel_states
 from incident_console.notifications.models import EscalationTimer, Notification
 from incident_console.notifications.services import contacts_for, notify
 
 PROGRESS = ["open", "acknowledged", "mitigated", "resolved", "closed"]
-STATUS_WORDS = {
-    "open": pgettext_lazy("incident status", "open"),
-    "acknowledged": pgettext_lazy("incident status", "acknowledged"),
-    "mitigated": pgettext_lazy("incident status", "mitigated"),
-    "resolved": pgettext_lazy("incident status", "resolved"),
-    "closed": pgettext_lazy("incident status", "closed"),
-}
 
 
 def reached(incident: Incident, until: str) -> bool:
@@ -44,7 +38,7 @@ def escalations_arm(incident: Incident) -> list[EscalationTimer]:
                 rule_id=rule.id,
                 notify=rule.notify,
                 channels=rule.channels,
-                message=rule.message,
+                message=in_site_language(lazily_shown(rule.message)),
                 until=rule.until,
                 due_at=incident.opened_at + timedelta(minutes=rule.after_minutes),
             )
@@ -96,10 +90,14 @@ def escalations_stop_for(incident_id: int) -> int:
 def escalations_on_step_failed(run) -> None:
     for rule in run.incident.scenario.runbook.escalation_rules:
         if rule.when_step_fails == run.step_id:
-            message = rule.message or format_lazy(
-                gettext_lazy("“{step}” {status}"),
-                step=run.step_title,
-                status=RUN_STATUS_WORDS.get(run.status, run.status),
+            message = (
+                lazily_shown(rule.message)
+                if rule.message
+                else format_lazy(
+                    gettext_lazy("“{step}” {status}"),
+                    step=run.step_title,
+                    status=RUN_STATUS_WORDS.get(run.status, run.status),
+                )
             )
             _escalate(run.incident, rule.notify, message, rule.channels, reason=rule.id)
 

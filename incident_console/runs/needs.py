@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 from incident_console.accounts.roles import COMMAND, require
 from incident_console.errors import NeedsUnmet
 from incident_console.incidents.models import Incident, TimelineEntry
+from incident_console.incidents.runbook_text import lazily_shown, shown
 from incident_console.incidents.timeline import timeline_add
 from incident_console.runs.models import StepRun
 from runbooks.guide import unmet_needs
@@ -31,7 +32,7 @@ def step_needs_check(*, incident: Incident, step: Step, actor, override: str | N
             _(
                 "“{step}” needs {needs} to have succeeded first; a commander may override with "
                 "a reason"
-            ).format(step=step.title, needs=_titles(missing)),
+            ).format(step=shown(step.title), needs=_titles(missing)),
             missing=[{"id": need.id, "title": need.title} for need in missing],
         )
     require(actor, COMMAND, _("running a step before what it needs has succeeded"))
@@ -49,7 +50,7 @@ def step_needs_override_record(
             gettext_lazy(
                 "Overrode the needs of “{step}”: ran it before {needs} succeeded, because: {reason}"
             ),
-            step=step.title,
+            step=lazily_shown(step.title),
             needs=_lazy_titles(missing),
             reason=reason.strip(),
         ),
@@ -65,7 +66,9 @@ def _titles(steps: list[Step]) -> str:
 
 
 def _lazy_titles(steps: list[Step]):
-    quoted = [format_lazy(gettext_lazy("“{step}”"), step=step.title) for step in steps]
+    quoted = [
+        format_lazy(gettext_lazy("“{step}”"), step=lazily_shown(step.title)) for step in steps
+    ]
     titles = quoted[0]
     for title in quoted[1:]:
         titles = format_lazy(gettext_lazy("{first} and {second}"), first=titles, second=title)

@@ -26,7 +26,9 @@ from incident_console.errors import (
     PreviewOutdated,
     PreviousRunLost,
 )
+from incident_console.i18n import in_site_language
 from incident_console.incidents.models import Incident, TimelineEntry
+from incident_console.incidents.runbook_text import lazily_shown
 from incident_console.incidents.timeline import timeline_add
 from incident_console.runs.approvals import approval_request_announce
 from incident_console.runs.broadcast import broadcast_run_status
@@ -123,7 +125,7 @@ def step_run_start(
         timeline={
             "kind": TimelineEntry.Kind.RUN_QUEUED,
             "message": format_lazy(
-                queued, step=step.title, target=step.target, command=rendered.display
+                queued, step=lazily_shown(step.title), target=step.target, command=rendered.display
             ),
             "data": {"step_id": step.id, "target": step.target, "params": rendered.values},
         },
@@ -140,7 +142,7 @@ def step_run_start(
                     "Ran “{step}” again although run {run} may still be running on "
                     "{worker}: acknowledged by {user}"
                 ),
-                step=step.title,
+                step=lazily_shown(step.title),
                 run=lost.pk,
                 worker=lost.worker,
                 user=actor.username,
@@ -249,7 +251,7 @@ def _create_run(*, incident, step, actor, rendered: RenderedStep, timeline, **fi
             run = StepRun.objects.create(
                 incident=incident,
                 step_id=step.id,
-                step_title=step.title,
+                step_title=in_site_language(lazily_shown(step.title)),
                 executor=step.executor,
                 target=step.target,
                 runbook_version=incident.scenario.version,
@@ -310,7 +312,7 @@ def manual_step_complete(
             ),
             timeline={
                 "kind": TimelineEntry.Kind.STEP_MARKED,
-                "message": _marked_message(step.title, outcome, note),
+                "message": _marked_message(lazily_shown(step.title), outcome, note),
             },
             status=result.status,
             started_at=now,

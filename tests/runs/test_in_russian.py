@@ -111,7 +111,8 @@ def test_the_timeline_is_written_in_the_sites_language_whatever_the_browser_asks
     settings.LANGUAGE_CODE = "ru"
     assert api_client.post(run_url(incident, "count"), {}, format="json", **EN).status_code == 202
     queued = incident.timeline.get(kind=TimelineEntry.Kind.RUN_QUEUED).message
-    assert queued.startswith("В очереди «Print numbered lines» на local: ")
+    assert queued.startswith("В очереди «Вывести пронумерованные строки» на local: ")
+    assert StepRun.objects.get().step_title == "Вывести пронумерованные строки"
 
 
 def test_an_approval_request_is_announced_in_the_sites_language(

@@ -1,0 +1,27 @@
+"""Incident and run statuses as words people read, in the active language; the raw values stay
+in CSS classes, data- attributes and JSON."""
+
+from __future__ import annotations
+
+from django.utils.translation import pgettext_lazy
+
+STATUS_WORDS = {
+    "open": pgettext_lazy("incident status", "open"),
+    "acknowledged": pgettext_lazy("incident status", "acknowledged"),
+    "mitigated": pgettext_lazy("incident status", "mitigated"),
+    "resolved": pgettext_lazy("incident status", "resolved"),
+    "closed": pgettext_lazy("incident status", "closed"),
+}
+
+
+RUN_STATUS_WORDS = {
+    "awaiting_approval": pgettext_lazy("run status", "awaiting approval"),
+    "queued": pgettext_lazy("run status", "queued"),
+    "running": pgettext_lazy("run status", "running"),
+    "succeeded": pgettext_lazy("run status", "succeeded"),
+    "failed": pgettext_lazy("run status", "failed"),
+    "cancelled": pgettext_lazy("run status", "cancelled"),
+    "timed_out": pgettext_lazy("run status", "timed out"),
+    "lost": pgettext_lazy("run status", "lost"),
+    "skipped": pgettext_lazy("run status", "skipped"),
+}
