@@ -17,7 +17,7 @@ EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 TARGETS_PAGE_ENGLISH = (
     "Check again",
     "Why / what to set",
-    "Checked (UTC)",
+    "Checked",
     "Notification channels",
     "Where steps run",
     "Set:",
