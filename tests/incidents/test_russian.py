@@ -258,3 +258,31 @@ def test_the_review_filters_dates_by_the_active_time_zone(settings, user, outage
     before = russian_page(user, "/incidents/?opened_before=2026-11-26")
     assert "База недоступна" in after
     assert "База недоступна" not in before
+
+
+def test_the_import_page_in_russian(user):
+    page = russian_page(user, "/runbooks/import/")
+    assert "Импорт ранбука из Markdown" in page and "Предпросмотр" in page
+    assert english_in(visible_text(page)) == []
+
+
+def test_a_refused_opening_says_why_in_russian(user, scenarios):
+    client = Client()
+    client.force_login(user)
+    response = client.post(
+        "/incidents/new/",
+        {"scenario": "database-down", "title": "", "severity": "sev9"},
+        HTTP_ACCEPT_LANGUAGE="ru",
+    )
+    assert response.status_code == 400
+    assert "недопустимая критичность" in response.content.decode()
+
+
+def test_the_postmortem_is_written_in_the_site_language(outage):
+    from incident_console.incidents.postmortem import postmortem_markdown
+
+    with translation.override("en"):
+        text = postmortem_markdown(outage)
+    assert "## Хронология" in text and "## Выполненные шаги" in text
+    assert "- RTO 4 ч: ещё идёт (инцидент не устранён)" in text
+    assert "- Статус: открыт" in text
