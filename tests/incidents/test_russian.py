@@ -135,6 +135,7 @@ def test_the_incident_page_in_russian_has_no_english_interface_word(user, outage
     assert english_in(visible_text(page)) == []
     assert "Хронология" in page and "Симптомы" in page and "Шаги" in page
     assert 'class="status open"' in page and ">открыт</span>" in page
+    assert f"<title>#{outage.pk} База недоступна · Консоль инцидентов</title>" in page
 
 
 def test_the_step_cards_say_destructive_and_on_failure_in_russian(user, outage):
