@@ -15,6 +15,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import RequestDataTooBig
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
@@ -35,7 +37,7 @@ FORM_OVERHEAD = 64 * 1024
 async def runbook_import(request):
     user = await request.auser()
     if not await user.ahas_perm(RESPOND):
-        error = "importing runbooks needs the responder role"
+        error = _("importing runbooks needs the responder role")
         return await _page(request, {"error": error, "forbidden": True}, status=403)
     if request.method == "GET":
         return await _page(request, {})
@@ -78,7 +80,7 @@ def _parse_body(request) -> None:
 def _document(request) -> tuple[str, str, int]:
     """(the Markdown, an error, its status): the uploaded file, else the pasted text."""
     limit = settings.IMPORT_MAX_BYTES
-    too_large = f"the document is larger than {limit} bytes (IMPORT_MAX_BYTES): split it"
+    too_large = _too_large_message()
     upload = request.FILES.get("file")
     if upload is not None:
         if upload.size > limit:
@@ -86,12 +88,12 @@ def _document(request) -> tuple[str, str, int]:
         try:
             return upload.read().decode("utf-8"), "", 200
         except UnicodeDecodeError:
-            return "", "the file is not UTF-8 text", 400
+            return "", _("the file is not UTF-8 text"), 400
     text = request.POST.get("text", "")
     if len(text.encode("utf-8")) > limit:
         return "", too_large, 413
     if not text.strip():
-        return text, "upload a Markdown file or paste its text", 400
+        return text, _("upload a Markdown file or paste its text"), 400
     return text, "", 200
 
 
@@ -101,9 +103,16 @@ def _import(text: str) -> tuple[ImportResult, dict[str, str]]:
 
 
 async def _too_large(request):
+    return await _page(request, {"error": _too_large_message()}, status=413)
+
+
+def _too_large_message() -> str:
     limit = settings.IMPORT_MAX_BYTES
-    error = f"the document is larger than {limit} bytes (IMPORT_MAX_BYTES): split it"
-    return await _page(request, {"error": error}, status=413)
+    return ngettext(
+        "the document is larger than %(limit)s byte (IMPORT_MAX_BYTES): split it",
+        "the document is larger than %(limit)s bytes (IMPORT_MAX_BYTES): split it",
+        limit,
+    ) % {"limit": limit}
 
 
 async def _page(request, context: dict, status: int = 200):
@@ -125,10 +134,20 @@ def _save(request, result: ImportResult, files: dict[str, str], text: str):
         context = _preview(request, result, files, plan, text, exc.fields)
         context["error"] = exc.message
         return render(request, TEMPLATE, context, status=exc.status_code)
+    saved = ngettext(
+        "saved %(count)s runbook to %(dir)s; %(loaded)s loaded, %(errors)s with errors",
+        "saved %(count)s runbooks to %(dir)s; %(loaded)s loaded, %(errors)s with errors",
+        len(result.runbooks),
+    )
     messages.success(
         request,
-        f"saved {len(result.runbooks)} runbooks to {settings.IMPORTED_RUNBOOKS_DIR}; "
-        f"{len(report.runbooks)} loaded, {len(report.errors)} with errors",
+        saved
+        % {
+            "count": len(result.runbooks),
+            "dir": settings.IMPORTED_RUNBOOKS_DIR,
+            "loaded": len(report.runbooks),
+            "errors": len(report.errors),
+        },
     )
     return redirect("dashboard")
 

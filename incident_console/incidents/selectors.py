@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from incident_console.accounts.roles import COMMAND
 from incident_console.errors import InvalidInput
@@ -93,7 +94,7 @@ def incidents_filtered(incidents: QuerySet[Incident], params) -> QuerySet[Incide
             try:
                 incidents = incidents.filter(**{lookup: date.fromisoformat(params[name])})
             except ValueError:
-                message = "must be a date, YYYY-MM-DD"
+                message = _("must be a date, YYYY-MM-DD")
                 raise InvalidInput(f"{name}: {message}", fields={name: message}) from None
     if params.get("q"):
         words = params["q"].strip()[:200]

@@ -7,9 +7,14 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from incident_console.accounts.roles import COMMAND, RESPOND, require
 from incident_console.errors import Conflict, InvalidInput, NotFound
+from incident_console.i18n import in_site_language
+from incident_console.incidents.labels import status_label
 from incident_console.incidents.models import Incident, Scenario, Severity, TimelineEntry
 from incident_console.incidents.timeline import timeline_add
 from incident_console.notifications.escalation import escalations_arm
@@ -72,15 +77,18 @@ def incident_open(
     commander can lift that later (``incident_restrict``).
     """
     if not system:
-        require(actor, RESPOND, "opening an incident")
+        require(actor, RESPOND, gettext_lazy("opening an incident"))
     scenario = Scenario.objects.filter(slug=scenario_slug, is_active=True).first()
     if scenario is None:
-        raise NotFound(f"no scenario {scenario_slug!r}", fields={"scenario": "unknown scenario"})
+        raise NotFound(
+            _("no scenario %(slug)s") % {"slug": repr(scenario_slug)},
+            fields={"scenario": _("unknown scenario")},
+        )
     title = (title or "").strip() or scenario.title
     severity = severity or scenario.severity
     if severity not in Severity.values:
         raise InvalidInput(
-            "invalid severity", fields={"severity": "must be sev1, sev2, sev3 or sev4"}
+            _("invalid severity"), fields={"severity": _("must be sev1, sev2, sev3 or sev4")}
         )
     with transaction.atomic():
         incident = Incident.objects.create(
@@ -97,9 +105,7 @@ def incident_open(
         timeline_add(
             incident=incident,
             kind=TimelineEntry.Kind.INCIDENT_OPENED,
-            message=f"Opened {severity.upper()} {'drill' if is_drill else 'incident'} "
-            f"“{incident.title}” ({scenario.title})"
-            + (", restricted to its participants and commanders" if incident.restricted else ""),
+            message=_opened_message(incident, scenario),
             actor=actor,
             data={
                 "scenario": scenario.slug,
@@ -112,14 +118,38 @@ def incident_open(
     return incident
 
 
+def _opened_message(incident: Incident, scenario: Scenario):
+    if incident.is_drill:
+        opened = gettext_lazy("Opened {severity} drill “{title}” ({scenario})")
+    else:
+        opened = gettext_lazy("Opened {severity} incident “{title}” ({scenario})")
+    opened = format_lazy(
+        opened, severity=incident.severity.upper(), title=incident.title, scenario=scenario.title
+    )
+    if not incident.restricted:
+        return opened
+    return format_lazy(
+        "{}{}", opened, gettext_lazy(", restricted to its participants and commanders")
+    )
+
+
 def announce_opened(incident: Incident, actor) -> None:
     from incident_console.notifications.services import notify
 
     who = getattr(actor, "username", None) or "alertmanager"
+    subject = format_lazy(
+        gettext_lazy("[{severity}] #{number} opened: {title}"),
+        severity=incident.severity.upper(),
+        number=incident.pk,
+        title=incident.title,
+    )
+    opened_by = format_lazy(
+        gettext_lazy("{scenario} — opened by {who}"), scenario=incident.scenario.title, who=who
+    )
     notify(
         incident=incident,
-        subject=f"[{incident.severity.upper()}] #{incident.pk} opened: {incident.title}",
-        body=f"{incident.scenario.title} — opened by {who}\n"
+        subject=in_site_language(subject),
+        body=f"{in_site_language(opened_by)}\n"
         f"{settings.CONSOLE_URL.rstrip('/')}{incident.get_absolute_url()}",
         reason="opened",
         quiet=True,
@@ -145,14 +175,21 @@ def incident_transition(
 ) -> Incident:
     """Move an incident along its lifecycle; a move that makes no sense is refused."""
     if to not in Incident.Status.values:
-        raise InvalidInput(f"unknown status {to!r}", fields={"status": "unknown status"})
+        raise InvalidInput(
+            _("unknown status %(status)s") % {"status": repr(to)},
+            fields={"status": _("unknown status")},
+        )
     if not system:
-        require(actor, incident_transition_role(to), f"moving the incident to {to}")
+        moving = format_lazy(
+            gettext_lazy("moving the incident to {status}"), status=status_label(to)
+        )
+        require(actor, incident_transition_role(to), moving)
     current = incident.status
     if to not in Incident.TRANSITIONS[current]:
-        allowed = ", ".join(Incident.TRANSITIONS[current])
+        allowed = ", ".join(str(status_label(status)) for status in Incident.TRANSITIONS[current])
         raise Conflict(
-            f"an incident that is {current} cannot become {to} (it can become {allowed})"
+            _("an incident that is %(current)s cannot become %(to)s (it can become %(allowed)s)")
+            % {"current": status_label(current), "to": status_label(to), "allowed": allowed}
         )
     now = timezone.now()
     changes = {"status": to, "updated_at": now}
@@ -162,18 +199,25 @@ def incident_transition(
         changes.update(resolved_at=None, closed_at=None)
     with transaction.atomic():
         if Incident.objects.filter(pk=incident.pk, status=current).update(**changes) != 1:
-            raise Conflict("someone else changed the incident's status first; reload")
-        verb = "Reopened" if to == Incident.Status.OPEN else f"{current} → {to}"
+            raise Conflict(_("someone else changed the incident's status first; reload"))
         timeline_add(
             incident=incident,
             kind=TimelineEntry.Kind.STATUS_CHANGED,
-            message=verb + (f": {note}" if note else ""),
+            message=_status_changed_message(current, to, note),
             actor=actor,
             data={"from": current, "to": to},
         )
         incident.refresh_from_db()
         transaction.on_commit(lambda: _after_status_change(incident.pk))
     return incident
+
+
+def _status_changed_message(current: str, to: str, note: str):
+    if to == Incident.Status.OPEN:
+        verb = gettext_lazy("Reopened")
+    else:
+        verb = format_lazy("{} → {}", status_label(current), status_label(to))
+    return format_lazy("{}: {}", verb, note) if note else verb
 
 
 def _after_status_change(incident_id: int) -> None:
@@ -183,10 +227,10 @@ def _after_status_change(incident_id: int) -> None:
 
 
 def incident_note_add(*, incident: Incident, text: str, actor) -> TimelineEntry:
-    require(actor, RESPOND, "writing a note")
+    require(actor, RESPOND, gettext_lazy("writing a note"))
     text = (text or "").strip()
     if not text:
-        raise InvalidInput("a note needs text", fields={"text": "must not be empty"})
+        raise InvalidInput(_("a note needs text"), fields={"text": _("must not be empty")})
     return timeline_add(
         incident=incident, kind=TimelineEntry.Kind.NOTE, message=text[:5000], actor=actor
     )
@@ -195,7 +239,7 @@ def incident_note_add(*, incident: Incident, text: str, actor) -> TimelineEntry:
 def incident_update(*, incident: Incident, actor, **changes) -> Incident:
     """Set the commander, the communications lead, the impact summary, the severity or the
     title (commander only).  Each change goes on the timeline as old → new."""
-    require(actor, COMMAND, "changing the incident")
+    require(actor, COMMAND, gettext_lazy("changing the incident"))
     fields = _validated_changes(changes)
     changed = {
         name: (_shown(getattr(incident, name)), _shown(value))
@@ -203,18 +247,15 @@ def incident_update(*, incident: Incident, actor, **changes) -> Incident:
         if getattr(incident, name) != value
     }
     if not changed:
-        raise InvalidInput("nothing to change: the values are the incident's already")
+        raise InvalidInput(_("nothing to change: the values are the incident's already"))
     with transaction.atomic():
         for name in changed:
             setattr(incident, name, fields[name])
         incident.save(update_fields=[*changed, "updated_at"])
-        described = "; ".join(
-            f"{CHANGE_LABELS[name]} {old} → {new}" for name, (old, new) in changed.items()
-        )
         timeline_add(
             incident=incident,
             kind=TimelineEntry.Kind.UPDATED,
-            message=f"Changed {described}",
+            message=_changed_message(changed),
             actor=actor,
             data={"changes": {name: [old, new] for name, (old, new) in changed.items()}},
         )
@@ -222,12 +263,21 @@ def incident_update(*, incident: Incident, actor, **changes) -> Incident:
 
 
 CHANGE_LABELS = {
-    "commander": "commander",
-    "comms_lead": "communications lead",
-    "impact": "impact",
-    "severity": "severity",
-    "title": "title",
+    "commander": gettext_lazy("commander"),
+    "comms_lead": gettext_lazy("communications lead"),
+    "impact": gettext_lazy("impact"),
+    "severity": gettext_lazy("severity"),
+    "title": gettext_lazy("title"),
 }
+
+
+def _changed_message(changed: dict[str, tuple[str, str]]):
+    described = [
+        format_lazy("{} {} → {}", CHANGE_LABELS[name], old, new)
+        for name, (old, new) in changed.items()
+    ]
+    joined = format_lazy("; ".join(["{}"] * len(described)), *described)
+    return format_lazy(gettext_lazy("Changed {changes}"), changes=joined)
 
 
 def _validated_changes(changes: dict) -> dict:
@@ -240,15 +290,15 @@ def _validated_changes(changes: dict) -> dict:
         fields["impact"] = str(changes["impact"] or "")[:5000]
     if "severity" in changes:
         if changes["severity"] not in Severity.values:
-            raise InvalidInput("invalid severity", fields={"severity": "must be sev1 … sev4"})
+            raise InvalidInput(_("invalid severity"), fields={"severity": _("must be sev1 … sev4")})
         fields["severity"] = changes["severity"]
     if "title" in changes:
         title = str(changes["title"] or "").strip()
         if not title:
-            raise InvalidInput("a title is needed", fields={"title": "must not be empty"})
+            raise InvalidInput(_("a title is needed"), fields={"title": _("must not be empty")})
         fields["title"] = title[:200]
     if not fields:
-        raise InvalidInput("nothing to change")
+        raise InvalidInput(_("nothing to change"))
     return fields
 
 
@@ -264,20 +314,21 @@ def incident_restrict(*, incident: Incident, restricted: bool, actor) -> Inciden
 
     Commander only; the change is a compare-and-set and goes on the timeline.
     """
-    require(actor, COMMAND, "restricting an incident or lifting it")
+    require(actor, COMMAND, gettext_lazy("restricting an incident or lifting it"))
     with transaction.atomic():
         changed = Incident.objects.filter(pk=incident.pk, restricted=not restricted).update(
             restricted=restricted, updated_at=timezone.now()
         )
         if changed != 1:
-            state = "restricted" if restricted else "not restricted"
-            raise Conflict(f"the incident is already {state}")
+            if restricted:
+                raise Conflict(_("the incident is already restricted"))
+            raise Conflict(_("the incident is already not restricted"))
         timeline_add(
             incident=incident,
             kind=TimelineEntry.Kind.UPDATED,
-            message="Restricted to its participants and commanders"
+            message=gettext_lazy("Restricted to its participants and commanders")
             if restricted
-            else "Opened to everyone who can sign in",
+            else gettext_lazy("Opened to everyone who can sign in"),
             actor=actor,
             data={"restricted": restricted},
         )
@@ -290,16 +341,18 @@ def incident_member_add(*, incident: Incident, username: str, actor):
 
     Anyone who can act on the incident (responder role, and able to see it) may add people.
     """
-    require(actor, RESPOND, "adding someone to an incident")
+    require(actor, RESPOND, gettext_lazy("adding someone to an incident"))
     member = _active_user(username, field="username")
     if incident.members.filter(pk=member.pk).exists():
-        raise Conflict(f"{member.username} is already in the incident")
+        raise Conflict(_("%(username)s is already in the incident") % {"username": member.username})
     with transaction.atomic():
         incident.members.add(member)
         timeline_add(
             incident=incident,
             kind=TimelineEntry.Kind.UPDATED,
-            message=f"Added {member.username} to the incident",
+            message=format_lazy(
+                gettext_lazy("Added {username} to the incident"), username=member.username
+            ),
             actor=actor,
             data={"member": member.username},
         )
@@ -311,7 +364,10 @@ def _active_user(username, *, field: str):
 
     user = get_user_model().objects.filter(username=username, is_active=True).first()
     if user is None:
-        raise InvalidInput("no such user", fields={field: f"no active user {username!r}"})
+        raise InvalidInput(
+            _("no such user"),
+            fields={field: _("no active user %(username)s") % {"username": repr(username)}},
+        )
     return user
 
 
@@ -319,8 +375,11 @@ def _commander(username):
     commander = _person(username, field="commander")
     if commander is not None and not commander.has_perm(COMMAND):
         raise InvalidInput(
-            "only a commander can lead an incident",
-            fields={"commander": f"{commander.username} does not have the commander role"},
+            _("only a commander can lead an incident"),
+            fields={
+                "commander": _("%(username)s does not have the commander role")
+                % {"username": commander.username}
+            },
         )
     return commander
 

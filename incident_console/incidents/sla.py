@@ -5,15 +5,24 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
-from incident_console.incidents.models import Incident, Severity
+from incident_console.i18n import in_site_language
+from incident_console.incidents.labels import SEVERITY_CHOICES
+from incident_console.incidents.models import Incident
 
 # What an incident is for the SLA: only real incidents count; the rest is shown apart.
 INCIDENT, DRILL, PROCEDURE, MAINTENANCE = "incident", "drill", "procedure", "maintenance"
-APART = {DRILL: "Drills", PROCEDURE: "Procedures", MAINTENANCE: "Maintenance duties"}
+APART = {
+    DRILL: gettext_lazy("Drills"),
+    PROCEDURE: gettext_lazy("Procedures"),
+    MAINTENANCE: gettext_lazy("Maintenance duties"),
+}
 # The actor of scheduled duties (maintenance.services.maintenance_user).
 MAINTENANCE_ACTOR = "maintenance"
 
@@ -76,7 +85,9 @@ def sla_report(incidents) -> dict:
     by_scenario: dict[str, list[float]] = defaultdict(list)
     for incident in real:
         if incident.recovery_seconds is not None:
-            by_month[f"{incident.opened_at:%Y-%m}"].append(incident.recovery_seconds)
+            by_month[f"{timezone.localtime(incident.opened_at):%Y-%m}"].append(
+                incident.recovery_seconds
+            )
             by_scenario[incident.scenario.title].append(incident.recovery_seconds)
     acknowledge = [i.acknowledge_seconds for i in real if i.acknowledge_seconds is not None]
     return {
@@ -107,7 +118,7 @@ def _recoveries(incidents: list[Incident]) -> list[float]:
 def by_severity(incidents: list[Incident]) -> list[dict]:
     """MTTA (minutes) and MTTR (hours) of each severity that had an incident."""
     rows = []
-    for severity, label in Severity.choices:
+    for severity, label in SEVERITY_CHOICES:
         group = [incident for incident in incidents if incident.severity == severity]
         if group:
             acknowledge = [
@@ -191,24 +202,52 @@ def data_window(incident: Incident) -> str:
         (r.outputs["latest_modified"] for r in runs if r.outputs.get("latest_modified")), None
     )
     if backup is None:
-        return (
+        unknown = gettext_lazy(
             "not known yet; we will say which period of data is affected in the next update "
-            f"(our recovery point objective is {rpo:g} h)."
+            "(our recovery point objective is {rpo} h)."
         )
+        return in_site_language(format_lazy(unknown, rpo=f"{rpo:g}"))
     since = datetime.fromisoformat(backup)
     restore = next(
         (r for r in runs if r.executor == "postgres" and r.command.get("action") == "restore"),
         None,
     )
+    zone = ZoneInfo(settings.TIME_ZONE)
     if restore is None:
-        return (
-            f"our most recent backup is from {since:%Y-%m-%d %H:%M} UTC; data written after it "
-            f"may be lost (our recovery point objective is {rpo:g} h)."
+        older = gettext_lazy(
+            "our most recent backup is from {since} {zone}; data written after it "
+            "may be lost (our recovery point objective is {rpo} h)."
+        )
+        return in_site_language(
+            format_lazy(older, since=_site_time(since), zone=_zone(zone, since), rpo=f"{rpo:g}")
         )
     hours = (restore.started_at - since).total_seconds() / 3600
-    verdict = "more than" if hours > rpo else "within"
-    return (
-        f"data written between {since:%Y-%m-%d %H:%M} and {restore.started_at:%Y-%m-%d %H:%M} "
-        f"UTC ({hours:.1f} h) could not be restored; that is {verdict} our recovery point "
-        f"objective of {rpo:g} h."
+    if hours > rpo:
+        lost = gettext_lazy(
+            "data written between {since} and {until} {zone} ({hours} h) could not be restored; "
+            "that is more than our recovery point objective of {rpo} h."
+        )
+    else:
+        lost = gettext_lazy(
+            "data written between {since} and {until} {zone} ({hours} h) could not be restored; "
+            "that is within our recovery point objective of {rpo} h."
+        )
+    return in_site_language(
+        format_lazy(
+            lost,
+            since=_site_time(since),
+            until=_site_time(restore.started_at),
+            zone=_zone(zone, restore.started_at),
+            hours=f"{hours:.1f}",
+            rpo=f"{rpo:g}",
+        )
     )
+
+
+def _site_time(moment: datetime) -> str:
+    """A time as the site's customer reads it: in the site's time zone (settings.TIME_ZONE)."""
+    return f"{moment.astimezone(ZoneInfo(settings.TIME_ZONE)):%Y-%m-%d %H:%M}"
+
+
+def _zone(zone: ZoneInfo, moment: datetime) -> str:
+    return moment.astimezone(zone).strftime("%Z")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from incident_console.incidents.models import Incident
 from incident_console.incidents.selectors import incidents_visible_to
@@ -32,7 +33,7 @@ def sla_page(request):
         "breaches": [_entry(incident, named) for incident in report["rto_breaches"]],
         "recovery_points": [_point(point, named) for point in report["recovery_points"]],
         "chart": mttr_chart(report["by_month"], report["mttr_target_hours"]),
-        "review_month": f"{_previous_month(timezone.now().date()):%Y-%m}",
+        "review_month": f"{_previous_month(timezone.localdate()):%Y-%m}",
     }
     return render(request, "incidents/sla.html", context)
 
@@ -41,8 +42,10 @@ def sla_page(request):
 def sla_review(request):
     """One month's SLA review, laid out to be printed and signed."""
     month, error = _month(request.GET.get("month", ""))
-    start = datetime(month.year, month.month, 1, tzinfo=UTC)
-    end = datetime(_next_month(month).year, _next_month(month).month, 1, tzinfo=UTC)
+    # The month as the reader lives it: it begins at midnight in their time zone.
+    zone = timezone.get_current_timezone()
+    start = datetime(month.year, month.month, 1, tzinfo=zone)
+    end = datetime(_next_month(month).year, _next_month(month).month, 1, tzinfo=zone)
     incidents = list(_all_incidents().filter(opened_at__gte=start, opened_at__lt=end))
     report = sla_report(incidents)
     real = sorted(
@@ -71,13 +74,16 @@ def _objectives() -> dict:
 
 
 def _month(raw: str) -> tuple[date, str]:
-    today = timezone.now().date()
+    today = timezone.localdate()
     if not raw:
         return _previous_month(today), ""
     try:
         return datetime.strptime(raw, "%Y-%m").date(), ""
     except ValueError:
-        return _previous_month(today), f"month: must be a month like {today:%Y-%m}"
+        example = f"{today:%Y-%m}"
+        return _previous_month(today), _("month: must be a month like %(example)s") % {
+            "example": example
+        }
 
 
 def _previous_month(day: date) -> date:

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from incident_console.accounts.roles import COMMAND, RESPOND, require
 from incident_console.errors import Forbidden
 from incident_console.incidents.guide import StepGuideCard, incident_guide
+from incident_console.incidents.labels import status_label
 from incident_console.incidents.models import Incident
 from incident_console.incidents.runbook_text import parameter_shown, step_shown
 from incident_console.incidents.selectors import latest_run_of_step, latest_runs
@@ -65,7 +68,7 @@ def step_actions(
     reason = _reason(incident, active, may(user, needed))
     blocked = guide is not None and guide.blocked
     if blocked and not reason:
-        reason = "Blocked: needs " + ", ".join(guide.unmet_needs)
+        reason = _("Blocked: needs %(needs)s") % {"needs": ", ".join(guide.unmet_needs)}
     awaiting = run is not None and run.status == StepRun.Status.AWAITING_APPROVAL
     requester = awaiting and run.created_by_id == user.pk
     return StepActions(
@@ -87,11 +90,13 @@ def step_actions(
 
 def _reason(incident: Incident, active: bool, allowed: bool) -> str:
     if not allowed:
-        return "Your role cannot run this step"
+        return _("Your role cannot run this step")
     if not incident.is_active:
-        return f"The incident is {incident.status}; reopen it to run steps"
+        return _("The incident is %(status)s; reopen it to run steps") % {
+            "status": status_label(incident.status)
+        }
     if active:
-        return "This step is already queued or running"
+        return _("This step is already queued or running")
     return ""
 
 

@@ -6,18 +6,19 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from incident_console.accounts.roles import COMMAND, RESPOND
 from incident_console.errors import InvalidInput, ServiceError
 from incident_console.incidents import services
 from incident_console.incidents.guide import incident_guide
+from incident_console.incidents.labels import SEVERITY_CHOICES, STATUS_CHOICES
 from incident_console.incidents.models import (
     Contact,
     EscalationLevel,
     Incident,
     Scenario,
-    Severity,
 )
 from incident_console.incidents.selectors import (
     incidents_filtered,
@@ -73,7 +74,7 @@ def incident_new(request):
             messages.error(request, exc.message)
         else:
             return redirect(incident)
-    context = {"scenarios": scenarios, "severities": Severity.choices, "form": form}
+    context = {"scenarios": scenarios, "severities": SEVERITY_CHOICES, "form": form}
     return render(request, "incidents/incident_new.html", context, status=_status(request))
 
 
@@ -152,13 +153,16 @@ def _gap(delta) -> str:
     """+0.2 s, +45 s, +3 min 12 s, +2 h 05 min: the time since the entry before."""
     seconds = delta.total_seconds()
     if seconds < 10:
-        return f"+{seconds:.1f} s"
+        return _("+%(seconds)s s") % {"seconds": f"{seconds:.1f}"}
     if seconds < 60:
-        return f"+{seconds:.0f} s"
+        return _("+%(seconds)s s") % {"seconds": f"{seconds:.0f}"}
     minutes, rest = divmod(int(seconds), 60)
     if minutes < 60:
-        return f"+{minutes} min {rest:02d} s"
-    return f"+{minutes // 60} h {minutes % 60:02d} min"
+        return _("+%(minutes)s min %(seconds)s s") % {"minutes": minutes, "seconds": f"{rest:02d}"}
+    return _("+%(hours)s h %(minutes)s min") % {
+        "hours": minutes // 60,
+        "minutes": f"{minutes % 60:02d}",
+    }
 
 
 @login_required
@@ -208,8 +212,8 @@ def incident_list(request):
     context = {
         "incidents": incidents[:500],
         "scenarios": Scenario.objects.all(),
-        "severities": Severity.choices,
-        "statuses": Incident.Status.choices,
+        "severities": SEVERITY_CHOICES,
+        "statuses": STATUS_CHOICES,
         "filters": request.GET,
         "error": error,
     }

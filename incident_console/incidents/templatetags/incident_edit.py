@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from incident_console.accounts.roles import COMMAND, RESPOND
-from incident_console.incidents.models import Severity
+from incident_console.incidents.labels import SEVERITY_CHOICES
 from incident_console.incidents.step_cards import may
 
 register = template.Library()
@@ -23,7 +23,7 @@ def incident_edit_form(context, incident):
     return {
         "shown": True,
         "incident": incident,
-        "severities": Severity.choices,
+        "severities": SEVERITY_CHOICES,
         "commanders": [person for person in people if may(person, COMMAND)],
         "leads": [person for person in people if may(person, RESPOND)],
     }
