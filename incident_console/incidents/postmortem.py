@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from incident_console.i18n import site_date, site_time, site_zone
 from incident_console.incidents.models import Incident, TimelineEntry
 from incident_console.incidents.sla import rpo_hours
-from incident_console.incidents.status_words import RUN_STATUS_WORDS, STATUS_WORDS
+from incident_console.incidents.status_words import OUTCOME_WORDS, RUN_STATUS_WORDS, STATUS_WORDS
 from incident_console.postmortems.models import Postmortem
 from incident_console.runs.models import StepRun
 
@@ -155,7 +155,10 @@ def _steps(incident: Incident) -> list[str]:
     for run in incident.runs.select_related("created_by").order_by("created_at", "pk"):
         who = run.created_by.username if run.created_by else "—"
         if run.executor == "manual":
-            outcome = run.params.get("outcome") or run.status
+            outcome = run.params.get("outcome")
+            outcome = (
+                OUTCOME_WORDS[outcome] if outcome in OUTCOME_WORDS else run_status_word(run.status)
+            )
             no_target = _("manual (no target)")
             lines.append(f"| {run.step_title} | {no_target} | {who} | {outcome} | — | — |")
             continue

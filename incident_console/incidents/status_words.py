@@ -25,3 +25,10 @@ RUN_STATUS_WORDS = {
     "lost": pgettext_lazy("run status", "lost"),
     "skipped": pgettext_lazy("run status", "skipped"),
 }
+
+
+# What a person marked a manual step.
+OUTCOME_WORDS = {
+    "done": pgettext_lazy("manual outcome", "done"),
+    "skipped": pgettext_lazy("manual outcome", "skipped"),
+}
