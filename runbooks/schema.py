@@ -169,7 +169,7 @@ class Step(_Strict):
     @model_validator(mode="before")
     @classmethod
     def _title_ru_is_the_russian_title(cls, data: Any) -> Any:
-        return _legacy_title_ru(data)
+        return legacy_title_ru(data)
 
     @property
     def title_ru(self) -> str:
@@ -329,7 +329,7 @@ class Runbook(_Strict):
     def _texts_in_its_language(cls, data: Any) -> Any:
         if not isinstance(data, dict):
             return data
-        return _plain_texts_in(_legacy_title_ru(data), data.get("language", DEFAULT_LANGUAGE))
+        return _plain_texts_in(legacy_title_ru(data), data.get("language", DEFAULT_LANGUAGE))
 
     @property
     def title_ru(self) -> str:
@@ -408,7 +408,7 @@ STEP_TEXTS = ("title", "description", "instructions", "option")
 PARAMETER_TEXTS = ("label", "help", "expect")
 
 
-def _legacy_title_ru(data: Any) -> Any:
+def legacy_title_ru(data: Any) -> Any:
     """``title_ru: …`` beside a title: the Russian of that title (a title's own ru wins)."""
     if not isinstance(data, dict) or "title_ru" not in data:
         return data
@@ -460,7 +460,7 @@ def _in_language(item: Any, fields: tuple[str, ...], lists: tuple[str, ...], lan
     for name in lists:
         if isinstance(item.get(name), list):
             item[name] = [{language: t} if isinstance(t, str) else t for t in item[name]]
-    return _legacy_title_ru(item) if "title" in fields else item
+    return legacy_title_ru(item) if "title" in fields else item
 
 
 def step_with_texts(step: Mapping[str, Any], language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:

@@ -23,7 +23,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from runbooks.loader import FastSafeLoader, Path_, RunbookError, _dotted, _line_for, _line_map
+from runbooks.schema import legacy_title_ru
 from runbooks.targets import Target
+from runbooks.text import EMPTY, Text
 
 FILES = ("site.yaml", "contacts.yaml", "maintenance.yaml")
 CheckKind = Literal[
@@ -130,13 +132,20 @@ class Duty(_Strict):
 
 
 class Checklist(_Strict):
-    """A duty a person does: every item ticked, a note written, recorded with their name."""
+    """A duty a person does: every item ticked, a note written, recorded with their name.
 
-    title: str
-    title_ru: str = ""
-    description: str = ""
+    Its texts come in languages as a runbook's do (a plain string is English, or
+    ``{ru: …, en: …}``; ``title_ru`` is still read); an item is ticked by its English."""
+
+    title: Text
+    description: Text = EMPTY
     every: Literal["day", "week", "month"]
-    items: list[str] = Field(min_length=1)
+    items: list[Text] = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _title_ru(cls, data: object) -> object:
+        return legacy_title_ru(data)
 
 
 class Maintenance(_Strict):

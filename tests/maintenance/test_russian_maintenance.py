@@ -92,3 +92,19 @@ def test_a_checklist_done_shows_when_in_the_readers_zone_with_the_offset(russian
     html = page(responder, "ru")
     assert "последний раз 2026-11-27 01:58 (UTC+03:00), выполнил <strong>rita</strong>" in html
     assert "<td>2026-11-27 01:58 (UTC+03:00)</td>" in html
+
+
+def test_a_checklist_reads_in_the_readers_language_and_is_ticked_by_its_items(user, responder):
+    russian, english = page(user, "ru"), page(user, "en")
+    assert "Анализ логов безопасности" in russian and "Security log review" not in russian
+    assert "Входы по SSH на prod-host (/var/log/auth.log)" in russian
+    assert "Security log review" in english and "Анализ логов безопасности" not in english
+    assert 'value="SSH logins on prod-host (/var/log/auth.log)' in russian
+
+    from incident_console.site import current_site
+
+    items = [str(item) for item in current_site().maintenance.checklists["security_logs"].items]
+    completion = checklist_complete(
+        checklist="security_logs", actor=responder, ticked=items, note="чисто"
+    )
+    assert completion.note == "чисто"
