@@ -94,13 +94,14 @@ def _section(title: str, text: str) -> list[str]:
 
 
 def _facts(incident: Incident) -> list[str]:
-    ru = f" ({incident.scenario.title_ru})" if incident.scenario.title_ru else ""
+    names = incident.scenario.shown
+    other = f" ({names.title_other})" if names.title_other else ""
     restricted = [_("Restricted: only its participants and commanders may read this")]
     severity = incident.severity.upper()
     if incident.is_drill:
         severity = _("%(severity)s (drill)") % {"severity": severity}
     facts = [
-        _("Scenario: %(scenario)s") % {"scenario": f"{incident.scenario.title}{ru}"},
+        _("Scenario: %(scenario)s") % {"scenario": f"{names.title}{other}"},
         _("Severity: %(severity)s") % {"severity": severity},
         _("Status: %(status)s") % {"status": _status_word(incident.status)},
         *(restricted if incident.restricted else []),

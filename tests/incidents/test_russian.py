@@ -285,5 +285,6 @@ def test_the_postmortem_is_written_in_the_site_language(outage):
     with translation.override("en"):
         text = postmortem_markdown(outage)
     assert "## Хронология" in text and "## Выполненные шаги" in text
-    assert "- RTO 4 ч: ещё идёт (инцидент не устранён)" in text
+    assert "- RTO 4 ч: ещё идёт (пока не устранён)" in text
+    assert "- Сценарий: Недоступность базы данных (Database unavailable)" in text
     assert "- Статус: открыт" in text
