@@ -5,7 +5,8 @@
     contacts.yaml     people and escalation levels
     maintenance.yaml  the scheduled duties and the scenarios alerts and failed duties open
     runbooks/         the scenarios (runbooks/loader.py)
-    notices/          customer notice templates (<name>.txt) a customer_notice step drafts from
+    notices/          customer notice templates a customer_notice step drafts from
+                      (<name>.txt; <name>.ru.txt when the site speaks Russian)
 
 The console's code names no site's thing: every bucket, prefix, scenario and person comes from
 here, and ``site_problems`` reports each name that points nowhere, with its file and line.
@@ -183,12 +184,16 @@ class Site(_Strict):
     def targets_file(self) -> Path:
         return self.path / "targets.yaml"
 
-    def notice_template(self, name: str) -> str | None:
-        """The text of the customer notice template ``name`` (notices/<name>.txt), or None."""
-        try:
-            return (self.path / "notices" / f"{name}.txt").read_text(encoding="utf-8")
-        except OSError:
-            return None
+    def notice_template(self, name: str, language: str = "") -> str | None:
+        """The text of the customer notice template ``name`` in ``language``
+        (notices/<name>.<language>.txt), else its default (notices/<name>.txt), or None."""
+        names = [f"{name}.{language}.txt"] if language else []
+        for file in [*names, f"{name}.txt"]:
+            try:
+                return (self.path / "notices" / file).read_text(encoding="utf-8")
+            except OSError:
+                continue
+        return None
 
     def contact_aliases(self) -> dict[str, str]:
         return {alias.lower(): p.role for p in self.contacts.people for alias in p.aliases}

@@ -206,3 +206,12 @@ def test_the_secrets_leak_scenario_drafts_its_own_notice(make_incident, customer
     draft = customer_notice_draft(incident=incident, step_id="notify-customer")
     assert draft.subject.startswith("Ringo Uchet: security incident, ")
     assert "What happened: API token in a public gist. We detected it at" in draft.body
+
+
+def test_a_russian_site_drafts_the_russian_notice_with_moscow_times(data_loss, customer, settings):
+    settings.LANGUAGE_CODE = "ru"
+    settings.TIME_ZONE = "Europe/Moscow"
+    draft = customer_notice_draft(incident=data_loss, step_id="notify-customer")
+    assert draft.subject == "Ringo Uchet: инцидент с потерей данных, 27.11.2026 11:45 (UTC+03:00)"
+    assert "Мы обнаружили это 27.11.2026 11:45 (UTC+03:00)" in draft.body
+    assert "Следующее сообщение: до 27.11.2026 13:30 (UTC+03:00)" in draft.body

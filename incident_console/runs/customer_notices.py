@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from incident_console.accounts.roles import COMMAND, require
 from incident_console.errors import Forbidden, InvalidInput, NotSent, ServiceError
-from incident_console.i18n import in_site_language
+from incident_console.i18n import in_site_language, site_time
 from incident_console.incidents.models import Contact, Incident, TimelineEntry
 from incident_console.incidents.sla import data_window
 from incident_console.runs.broadcast import broadcast_run_status
@@ -28,6 +28,7 @@ from incident_console.runs.rendering import RenderedStep
 from incident_console.runs.services import _create_run, _runnable_step
 from incident_console.site import current_site
 from runbooks.schema import Step
+from runbooks.text import language_code
 
 SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 _TEXT = Engine(autoescape=False)
@@ -95,7 +96,7 @@ def _notice_step(incident: Incident, step_id: str) -> Step:
 
 def _render(incident: Incident, step: Step) -> tuple[str, str]:
     name = step.args["template"]
-    text = current_site().notice_template(name)
+    text = current_site().notice_template(name, language_code(settings.LANGUAGE_CODE))
     if text is None:
         raise InvalidInput(
             _("the site has no customer notice template {name} (notices/)").format(name=repr(name))
@@ -105,10 +106,10 @@ def _render(incident: Incident, step: Step) -> tuple[str, str]:
         {
             "incident": incident,
             "what_happened": incident.title,
-            "opened_at": f"{incident.opened_at:%Y-%m-%d %H:%M} UTC",
+            "opened_at": site_time(incident.opened_at),
             "impact": incident.impact or in_site_language(UNKNOWN_IMPACT),
             "data_window": data_window(incident),
-            "next_update": f"{timezone.now() + timedelta(minutes=minutes):%Y-%m-%d %H:%M} UTC",
+            "next_update": site_time(timezone.now() + timedelta(minutes=minutes)),
         }
     )
     rendered = _TEXT.from_string(text).render(context)
