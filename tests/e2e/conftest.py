@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -48,19 +49,31 @@ def console(tmp_path_factory):
         # Checks of these targets stay on loopback.
         TARGETS_FILE=str(ROOT / "tests" / "fixtures" / "targets-e2e.yaml"),
     )
+    with console_running(env, var, superuser="oncall") as url:
+        token = manage(env, "createapitoken", "fuzzer", "--role", "commander").strip()
+        yield {"url": url, "env": env, "token": token}
+
+
+@contextlib.contextmanager
+def console_running(env: dict, var: Path, *, superuser: str, load_site: bool = False):
+    """A console process on ``var``: migrated, its runbooks synced (and the site's contacts and
+    schedules loaded if asked), one superuser with PASSWORD; yields its URL."""
     manage(env, "migrate", "--noinput")
     manage(env, "sync_runbooks")
+    if load_site:
+        manage(env, "load_site")
     code = (
         "from django.contrib.auth import get_user_model as g; "
-        f"g().objects.create_superuser('oncall', '', '{PASSWORD}')"
+        f"g().objects.create_superuser('{superuser}', '', '{PASSWORD}')"
     )
     manage(env, "shell", "-c", code)
     server, url = start_console(env, var / "server.log")
-    token = manage(env, "createapitoken", "fuzzer", "--role", "commander").strip()
-    yield {"url": url, "env": env, "token": token}
-    server.terminate()
-    server.wait(timeout=10)
-    server.log.close()
+    try:
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        server.log.close()
 
 
 @pytest.fixture(scope="session")

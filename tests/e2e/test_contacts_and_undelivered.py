@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import CHROMIUM, PASSWORD, ROOT
-from tests.servers import manage, start_console, start_recorder
+from tests.e2e.conftest import CHROMIUM, PASSWORD, ROOT, console_running
+from tests.servers import start_recorder
 
 pytestmark = pytest.mark.e2e
 
@@ -39,19 +39,8 @@ def console_with_slack(slack, tmp_path_factory):
         SLACK_WEBHOOK_URL=f"{slack[0]}/slack",
         NOTIFY_MAX_ATTEMPTS="1",
     )
-    manage(env, "migrate", "--noinput")
-    manage(env, "sync_runbooks")
-    manage(env, "load_site")
-    code = (
-        "from django.contrib.auth import get_user_model as g; "
-        f"g().objects.create_superuser('lead', '', '{PASSWORD}')"
-    )
-    manage(env, "shell", "-c", code)
-    server, url = start_console(env, var / "server.log")
-    yield url
-    server.terminate()
-    server.wait(timeout=10)
-    server.log.close()
+    with console_running(env, var, superuser="lead", load_site=True) as url:
+        yield url
 
 
 @pytest.fixture

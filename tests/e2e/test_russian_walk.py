@@ -15,8 +15,7 @@ import polib
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import PASSWORD, ROOT
-from tests.servers import manage, start_console
+from tests.e2e.conftest import PASSWORD, ROOT, console_running
 
 pytestmark = pytest.mark.e2e
 
@@ -79,18 +78,8 @@ def russian_console(console, tmp_path_factory):
         "LANGUAGE_CODE": "ru",
         "TIME_ZONE": "Europe/Moscow",
     }
-    manage(env, "migrate", "--noinput")
-    manage(env, "sync_runbooks")
-    code = (
-        "from django.contrib.auth import get_user_model as g; "
-        f"g().objects.create_superuser('{USERNAME}', '', '{PASSWORD}')"
-    )
-    manage(env, "shell", "-c", code)
-    server, url = start_console(env, var / "server.log")
-    yield url
-    server.terminate()
-    server.wait(timeout=10)
-    server.log.close()
+    with console_running(env, var, superuser=USERNAME) as url:
+        yield url
 
 
 @pytest.fixture
