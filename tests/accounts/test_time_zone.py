@@ -138,3 +138,16 @@ def test_with_offset_shows_nothing_for_no_time():
 def test_the_zone_note_names_the_active_zone_and_its_offset_now():
     with timezone.override("Asia/Vladivostok"):
         assert render("{% time_zone_note %}") == "Time: Asia/Vladivostok (UTC+10:00)"
+
+
+def test_with_offset_shows_seconds_when_asked():
+    from datetime import UTC, datetime
+
+    from django.utils import timezone
+
+    from incident_console.accounts.templatetags.local_time import with_offset
+
+    moment = datetime(2026, 11, 26, 22, 58, 7, tzinfo=UTC)
+    with timezone.override("Europe/Moscow"):
+        assert with_offset(moment) == "2026-11-27 01:58 (UTC+03:00)"
+        assert with_offset(moment, "seconds") == "2026-11-27 01:58:07 (UTC+03:00)"

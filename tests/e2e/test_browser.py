@@ -206,7 +206,7 @@ def test_a_huge_output_keeps_the_page_bounded_and_earlier_lines_load_on_demand(n
     page.click("#step-count [data-action=run]")
     page.wait_for_selector("#step-count.run-succeeded", timeout=30000)
     output = page.locator("#step-count [data-role=output]")
-    expect(output).to_contain_text("line 60000\n")
+    expect(output).to_contain_text("line 60000\n", timeout=30000)
     shown = page.evaluate(
         "document.querySelector('#step-count [data-role=output]').textContent.split('\\n').length"
     )

@@ -3,6 +3,7 @@
 {% load local_time %}
 {% time_zone_note %}              Time: Europe/Moscow (UTC+03:00)
 {{ entry.at|with_offset }}        2026-11-27 01:58 (UTC+03:00)
+{{ entry.at|with_offset:"seconds" }}  2026-11-27 01:58:07 (UTC+03:00)
 """
 
 from __future__ import annotations
@@ -27,11 +28,13 @@ def time_zone_note() -> str:
 
 
 @register.filter(expects_localtime=False)
-def with_offset(value) -> str:
-    """An aware datetime in the active zone, to the minute, with its UTC offset."""
+def with_offset(value, precision: str = "minutes") -> str:
+    """An aware datetime in the active zone, to the minute (or with ``"seconds"``, to the
+    second), with its UTC offset."""
     if not isinstance(value, datetime):
         return ""
     if timezone.is_naive(value):
         value = timezone.make_aware(value)
     local = timezone.localtime(value)
-    return f"{local:%Y-%m-%d %H:%M} ({utc_offset(local)})"
+    pattern = "%Y-%m-%d %H:%M:%S" if precision == "seconds" else "%Y-%m-%d %H:%M"
+    return f"{local:{pattern}} ({utc_offset(local)})"
