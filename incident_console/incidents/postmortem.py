@@ -14,9 +14,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from incident_console.i18n import site_date, site_time, site_zone
+from incident_console.incidents.labels import status_label
 from incident_console.incidents.models import Incident, TimelineEntry
 from incident_console.incidents.sla import rpo_hours
-from incident_console.incidents.status_words import OUTCOME_WORDS, RUN_STATUS_WORDS, STATUS_WORDS
+from incident_console.incidents.status_words import OUTCOME_WORDS, RUN_STATUS_WORDS
 from incident_console.postmortems.models import Postmortem
 from incident_console.runs.models import StepRun
 
@@ -120,7 +121,7 @@ def _facts(incident: Incident) -> list[str]:
 
 
 def _status_word(status: str) -> str:
-    return str(STATUS_WORDS.get(status, status))
+    return str(status_label(status))
 
 
 def _cell(text: str) -> str:

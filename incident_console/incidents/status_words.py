@@ -1,18 +1,9 @@
-"""Incident and run statuses as words people read, in the active language; the raw values stay
-in CSS classes, data- attributes and JSON."""
+"""Run statuses and manual outcomes as words people read, in the active language (incident
+statuses: labels.py); the raw values stay in CSS classes, data- attributes and JSON."""
 
 from __future__ import annotations
 
 from django.utils.translation import pgettext_lazy
-
-STATUS_WORDS = {
-    "open": pgettext_lazy("incident status", "open"),
-    "acknowledged": pgettext_lazy("incident status", "acknowledged"),
-    "mitigated": pgettext_lazy("incident status", "mitigated"),
-    "resolved": pgettext_lazy("incident status", "resolved"),
-    "closed": pgettext_lazy("incident status", "closed"),
-}
-
 
 RUN_STATUS_WORDS = {
     "awaiting_approval": pgettext_lazy("run status", "awaiting approval"),

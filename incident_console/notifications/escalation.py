@@ -11,9 +11,10 @@ from django.utils.translation import gettext, gettext_lazy
 
 from incident_console.accounts.roles import RESPOND, require
 from incident_console.i18n import in_site_language, site_time
+from incident_console.incidents.labels import status_label
 from incident_console.incidents.models import Incident, TimelineEntry
 from incident_console.incidents.runbook_text import lazily_shown
-from incident_console.incidents.status_words import RUN_STATUS_WORDS, STATUS_WORDS
+from incident_console.incidents.status_words import RUN_STATUS_WORDS
 from incident_console.incidents.timeline import timeline_add
 from incident_console.notifications.channels import channel_problems, channel_states
 from incident_console.notifications.models import EscalationTimer, Notification
@@ -159,7 +160,7 @@ def _escalation_body(incident: Incident, message):
     the link to its page."""
     facts = format_lazy(
         gettext_lazy("Status: {status}\nOpened: {opened}"),
-        status=STATUS_WORDS.get(incident.status, incident.status),
+        status=status_label(incident.status),
         opened=site_time(incident.opened_at),
     )
     lines = [line for line in (message, facts, incident_url(incident)) if line]
