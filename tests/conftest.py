@@ -64,7 +64,7 @@ def _site_language():
 def _runbook_dirs(settings):
     settings.RUNBOOK_DIRS = [SITE_RUNBOOKS, TEST_RUNBOOKS]
     # The suite makes thousands of users; PBKDF2's deliberate slowness cost 0.4 s each.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = ["tests.hashers.FastPBKDF2PasswordHasher"]
     settings.OUTPUT_FLUSH_INTERVAL = 0.05
 
 
