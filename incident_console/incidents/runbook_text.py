@@ -125,6 +125,11 @@ def scenario_shown(definition: Mapping[str, Any], title: str) -> ScenarioShown:
     )
 
 
+def scenario_title(definition: Mapping[str, Any], title: str) -> Text:
+    """A scenario's title in every language it has (``title``: the row's English title)."""
+    return Text.of(_texts_of(definition).get("title") or title)
+
+
 def _texts_of(definition: Mapping[str, Any]) -> dict[str, Any]:
     """The scenario-level texts of a stored definition, as Text (legacy title_ru folded in)."""
     language = definition.get("language", "en")

@@ -16,6 +16,7 @@ from incident_console.errors import Conflict, InvalidInput, NotFound
 from incident_console.i18n import in_site_language
 from incident_console.incidents.labels import status_label
 from incident_console.incidents.models import Incident, Scenario, Severity, TimelineEntry
+from incident_console.incidents.runbook_text import lazily_shown, scenario_title
 from incident_console.incidents.timeline import timeline_add
 from incident_console.notifications.escalation import escalations_arm
 from runbooks.loader import LoadReport, load_runbook_dirs
@@ -84,7 +85,7 @@ def incident_open(
             _("no scenario %(slug)s") % {"slug": repr(scenario_slug)},
             fields={"scenario": _("unknown scenario")},
         )
-    title = (title or "").strip() or scenario.title
+    title = (title or "").strip() or in_site_language(_scenario_title(scenario))
     severity = severity or scenario.severity
     if severity not in Severity.values:
         raise InvalidInput(
@@ -133,6 +134,11 @@ def _opened_message(incident: Incident, scenario: Scenario):
     )
 
 
+def _scenario_title(scenario: Scenario):
+    """The scenario's title as lazy text: in the site's language where it is stored or sent."""
+    return lazily_shown(scenario_title(scenario.definition, scenario.title))
+
+
 def announce_opened(incident: Incident, actor) -> None:
     from incident_console.notifications.services import notify
 
@@ -144,7 +150,9 @@ def announce_opened(incident: Incident, actor) -> None:
         title=incident.title,
     )
     opened_by = format_lazy(
-        gettext_lazy("{scenario} — opened by {who}"), scenario=incident.scenario.title, who=who
+        gettext_lazy("{scenario} — opened by {who}"),
+        scenario=_scenario_title(incident.scenario),
+        who=who,
     )
     notify(
         incident=incident,

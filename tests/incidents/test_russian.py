@@ -288,3 +288,11 @@ def test_the_postmortem_is_written_in_the_site_language(outage):
     assert "- RTO 4 ч: ещё идёт (пока не устранён)" in text
     assert "- Сценарий: Недоступность базы данных (Database unavailable)" in text
     assert "- Статус: открыт" in text
+
+
+def test_an_incident_opened_without_a_title_on_a_russian_site_takes_the_russian_one(
+    make_incident, settings
+):
+    settings.LANGUAGE_CODE = "ru"
+    incident = make_incident("database-down", title="")
+    assert incident.title == "Недоступность базы данных"
