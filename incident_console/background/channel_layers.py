@@ -37,7 +37,12 @@ class ThreadSafeInMemoryChannelLayer(InMemoryChannelLayer):
 
     async def receive(self, channel):
         self._receiving_loops[channel] = asyncio.get_running_loop()
-        return await super().receive(channel)
+        try:
+            return await super().receive(channel)
+        finally:
+            # A channel in no group (a health check's) is not sent to from elsewhere.
+            if not self._in_a_group(channel):
+                self._receiving_loops.pop(channel, None)
 
     async def send(self, channel, message):
         receiving = self._receiving_loops.get(channel)
@@ -61,8 +66,11 @@ class ThreadSafeInMemoryChannelLayer(InMemoryChannelLayer):
 
     async def group_discard(self, group, channel):
         await super().group_discard(group, channel)
-        if not any(channel in members for members in self.groups.values()):
+        if not self._in_a_group(channel):
             self._receiving_loops.pop(channel, None)
+
+    def _in_a_group(self, channel: str) -> bool:
+        return any(channel in members for members in self.groups.values())
 
     async def flush(self):
         await super().flush()

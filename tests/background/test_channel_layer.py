@@ -80,3 +80,12 @@ async def test_leaving_every_group_forgets_the_channels_loop():
     await receiving(layer, channel)
     await layer.group_discard("dashboard", channel)
     assert channel not in layer._receiving_loops
+
+
+async def test_a_channel_in_no_group_is_forgotten_once_it_has_received():
+    """A health check's channel, one per check, must not be remembered forever."""
+    layer = ThreadSafeInMemoryChannelLayer()
+    channel = await layer.new_channel("health.")
+    await layer.send(channel, HINT)
+    assert await layer.receive(channel) == HINT
+    assert layer._receiving_loops == {}
