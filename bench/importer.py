@@ -50,7 +50,7 @@ def shapes() -> dict[str, str]:
 
 
 def importer(base: str, env: dict, repeat: int) -> dict:
-    from runbooks.importer import ImportError_, import_markdown
+    from runbooks.importer import ImportRefused, import_markdown
 
     session = _login(base, env)
     report = {}
@@ -63,7 +63,7 @@ def importer(base: str, env: dict, repeat: int) -> dict:
                 result.yaml_files()
                 steps = sum(len(rb["steps"]) for rb in result.runbooks)
                 outcome = f"{len(result.runbooks)} runbooks, {steps} steps"
-            except ImportError_ as exc:
+            except ImportRefused as exc:
                 outcome = f"refused: {exc}"
             local.append(time.perf_counter() - started)
         http = [_preview(base, session, text) for _ in range(repeat)]

@@ -149,6 +149,9 @@ class Step(_Strict):
     action: str | None = None
     args: dict[str, Any] = Field(default_factory=dict)
     instructions: Text = EMPTY
+    expected_output: str = Field(
+        default="", description="what the command printed where the runbook was written: shown"
+    )
     params: list[Parameter] = Field(default_factory=list)
     destructive: bool = False
     requires_approval: bool = False

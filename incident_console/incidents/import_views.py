@@ -24,7 +24,7 @@ from incident_console.accounts.roles import RESPOND
 from incident_console.errors import ServiceError
 from incident_console.incidents.import_services import runbook_import_plan, runbook_import_save
 from incident_console.site import current_site
-from runbooks.importer import ImportError_, ImportResult, import_markdown
+from runbooks.importer import ImportRefused, ImportResult, import_markdown
 
 TEMPLATE = "incidents/runbook_import.html"
 # Besides the document a form carries its boundaries, the CSRF token and the chosen slugs.
@@ -57,7 +57,7 @@ async def _post(request):
         return await _page(request, {"error": error, "text": text}, status=status)
     try:
         result, files = await sync_to_async(_import, thread_sensitive=False)(text)
-    except ImportError_ as exc:
+    except ImportRefused as exc:
         return await _page(request, {"error": str(exc), "text": text}, status=400)
     if request.POST.get("action") == "save":
         return await sync_to_async(_save)(request, result, files, text)

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from runbooks.importer import ImportError_, _Unique, dump_yaml, import_markdown, split_commands
+from runbooks.importer import ImportRefused, dump_yaml, import_markdown, split_commands
+from runbooks.importer.slugs import Unique
 from runbooks.loader import parse_runbook_text
 from runbooks.schema import Runbook
 from runbooks.site import site
@@ -124,9 +125,12 @@ def test_escalation_with_a_time_and_a_contact_becomes_a_rule_the_rest_notes(seed
     assert "Если критично → связаться с Tech Lead" in api["escalation"]
 
 
-def test_text_that_is_not_understood_is_kept_as_a_note(seed):
-    notes = seed["Потеря данных в базе данных"]["notes"]
-    assert any("Требует настройки PITR (Point-In-Time Recovery)" in note for note in notes)
+def test_a_code_block_of_comments_only_is_a_manual_step_and_a_lone_comment_a_note(seed):
+    pitr = steps_of(seed["Потеря данных в базе данных"])[
+        "Point-in-Time Recovery (если используется WAL)"
+    ]
+    assert pitr["executor"] == "manual"
+    assert "Требует настройки PITR (Point-In-Time Recovery)" in pitr["instructions"]
     leak = seed["Утечка секретов/компрометация"]["notes"]
     assert any("Django автоматически обработает через token_blacklist" in note for note in leak)
 
@@ -183,12 +187,13 @@ def test_a_runbook_without_code_becomes_manual_steps_without_losing_text():
     "text", ["", "   \n\n", "just a sentence, no headings or code", "\x00\x01"]
 )
 def test_an_empty_or_broken_document_is_refused_with_a_clear_error(text):
-    with pytest.raises(ImportError_):
+    with pytest.raises(ImportRefused):
         import_markdown(text)
 
 
 def test_split_commands_keeps_comments_as_titles():
-    assert split_commands(["# check", "df -h", "", "du -sh /x"]) == [
+    commands = split_commands(["# check", "df -h", "", "du -sh /x"])
+    assert [(command.comment, command.text) for command in commands] == [
         ("check", "df -h"),
         ("", "du -sh /x"),
     ]
@@ -293,11 +298,11 @@ ADVERSARIAL = {
 }
 IMPORT_ONE = """
 import sys
-from runbooks.importer import ImportError_, import_markdown
+from runbooks.importer import ImportRefused, import_markdown
 try:
     result = import_markdown(sys.stdin.read())
     print(len(result.runbooks), sum(len(rb["steps"]) for rb in result.runbooks))
-except ImportError_ as exc:
+except ImportRefused as exc:
     print("refused:", exc)
 """
 
@@ -319,7 +324,7 @@ def test_an_adversarial_megabyte_is_imported_or_refused_at_once(shape):
 
 def test_numbering_equal_step_titles_costs_one_look_up_more_per_title():
     def look_ups(count: int) -> int:
-        unique = _Unique()
+        unique = Unique()
         for _ in range(count):
             unique.take("ls-tmp")
         return unique.probes
@@ -358,7 +363,7 @@ def test_an_escalation_rule_still_reads_its_minutes():
     ids=["steps", "scenarios", "command characters", "parameters"],
 )
 def test_a_document_past_a_limit_is_refused_clearly(text, refusal):
-    with pytest.raises(ImportError_, match=f"the document has {refusal}: split it"):
+    with pytest.raises(ImportRefused, match=f"the document has {refusal}: split it"):
         import_markdown(text)
 
 

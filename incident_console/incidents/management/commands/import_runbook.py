@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from incident_console.site import current_site
-from runbooks.importer import ImportError_, import_markdown
+from runbooks.importer import ImportRefused, import_markdown
 
 
 class Command(BaseCommand):
@@ -34,7 +34,7 @@ class Command(BaseCommand):
             raise CommandError(f"cannot read {file}: {exc}") from None
         try:
             result = import_markdown(text, contact_aliases=current_site().contact_aliases())
-        except ImportError_ as exc:
+        except ImportRefused as exc:
             raise CommandError(f"{file}: {exc}") from None
         out = out or settings.SITE_DIR / "runbooks"
         out.mkdir(parents=True, exist_ok=True)

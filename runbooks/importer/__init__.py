@@ -1,0 +1,218 @@
+"""Turn a Markdown runbook — ours, the customer's, or one a team found in public — into runbook
+YAML the console can run.
+
+The package reads the Markdown with a real parser (``markdown``), splits shell blocks into
+commands (``commands``), decides the executor of each command (``mapping``), its parameters
+(``placeholders``) and whether it is destructive (``destructive``), and maps sections to
+scenarios and steps (``scenarios``).  Nothing is dropped: every line of the document lands in a
+step, a field of a runbook or the notes to review, and ``ImportResult.ledger`` says which.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from runbooks.importer.commands import split_commands
+from runbooks.importer.limits import LIMITS, Budget, ImportRefused
+from runbooks.importer.markdown import FENCE, Block, Section, read_markdown
+from runbooks.importer.scenarios import (
+    FOLLOW_THE_DOCUMENT,
+    SEE_THE_NOTES,
+    Ledger,
+    Review,
+    Said,
+    ScenarioBuilder,
+    is_scenario,
+)
+from runbooks.importer.slugs import Unique, slugify
+from runbooks.schema import Runbook
+
+__all__ = [
+    "LIMITS",
+    "ImportRefused",
+    "ImportResult",
+    "Review",
+    "dump_yaml",
+    "import_markdown",
+    "split_commands",
+]
+CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
+LATIN = re.compile(r"[a-z]", re.IGNORECASE)
+# libyaml's emitter, where PyYAML has it, is about ten times faster on a large document.
+SafeDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+@dataclass
+class ImportResult:
+    """The runbooks of a document (as YAML-ready dicts, and validated), what to review, and
+    where each source line went."""
+
+    runbooks: list[dict[str, Any]]
+    review: list[Review]
+    ledger: dict[int, str] = field(default_factory=dict)
+    validated: list[Runbook] = field(default_factory=list)
+    invalid: dict[str, str] = field(default_factory=dict)  # slug: why it does not validate
+
+    @property
+    def unmapped(self) -> list[str]:
+        return [str(note) for note in self.review]
+
+    def yaml_files(self) -> dict[str, str]:
+        return {f"{rb['slug']}.yaml": dump_yaml(rb) for rb in self.runbooks}
+
+
+def dump_yaml(data: dict[str, Any]) -> str:
+    return yaml.dump(data, Dumper=SafeDumper, allow_unicode=True, sort_keys=False, width=100)
+
+
+def import_markdown(text: str, *, contact_aliases: Mapping[str, str] | None = None) -> ImportResult:
+    """The runbooks of a Markdown document.
+
+    ``contact_aliases`` maps how the document may name a person ("devops lead", lowercase) to
+    the contact role an escalation rule notifies: the site's (contacts.yaml).  Without it no
+    escalation becomes a rule; its text is kept.
+    """
+    if not text or not text.strip():
+        raise ImportRefused("the document is empty")
+    if "\x00" in text:
+        raise ImportRefused("the document is not text")
+    root = read_markdown(text)
+    importer = _DocumentImporter(contact_aliases or {}, language=document_language(text))
+    importer.walk(root)
+    if not importer.runbooks:
+        raise ImportRefused(
+            "no scenario found: expected headings with symptoms, actions or commands"
+        )
+    return importer.result()
+
+
+def document_language(text: str) -> str:
+    """``ru`` when the document's prose (its fenced code left out) is more Cyrillic than Latin."""
+    prose, fence = [], ""
+    for line in text.splitlines():
+        match = FENCE.match(line)
+        if fence:
+            fence = "" if match and match.group(1).startswith(fence) else fence
+        elif match:
+            fence = match.group(1)
+        else:
+            prose.append(line)
+    words = "\n".join(prose)
+    return "ru" if len(CYRILLIC.findall(words)) > len(LATIN.findall(words)) else "en"
+
+
+class _DocumentImporter:
+    def __init__(self, contact_aliases: Mapping[str, str], *, language: str) -> None:
+        self.contact_aliases = contact_aliases
+        self.language = language
+        self.runbooks: list[dict[str, Any]] = []
+        self.review: list[Review] = []
+        self.ledger = Ledger()
+        self.slugs = Unique()
+        self.budget = Budget()
+        self.validated: list[Runbook] = []
+        self.invalid: dict[str, str] = {}
+
+    def result(self) -> ImportResult:
+        review = sorted(self.review, key=lambda r: r.line)
+        return ImportResult(self.runbooks, review, self.ledger.where, self.validated, self.invalid)
+
+    def walk(self, section: Section) -> None:
+        self.kept_out(section, own_blocks_only=True)
+        for child in section.children:
+            if is_scenario(child):
+                self.scenario(child)
+            else:
+                self.ledger.put_line(child.line, "heading")
+                self.walk(child)
+
+    def kept_out(self, section: Section, *, own_blocks_only: bool) -> None:
+        """A section that is not a scenario: its text is listed for review, by line."""
+        blocks = section.blocks
+        if not blocks:
+            return
+        blocks = [b for b in blocks if b.kind != "rule"]
+        for block in section.blocks:
+            self.ledger.put(block, "notes to review")
+        if not blocks:
+            return
+        name = (
+            f"section “{section.title}”" if section.title else "the text before the first heading"
+        )
+        last = max(b.last_line for b in blocks)
+        lines = f"lines {blocks[0].first_line}–{last}" if last > blocks[0].first_line else ""
+        kinds = _kinds(blocks)
+        self.review.append(
+            Review(
+                blocks[0].first_line,
+                f"{name} is not a scenario: kept out ({lines + ', ' if lines else ''}{kinds})",
+            )
+        )
+
+    def scenario(self, section: Section) -> None:
+        self.budget.spend("scenarios")
+        slug = self.slugs.take(slugify(section.title))
+        self.ledger.put_line(section.line, f"{slug}: title")
+        builder = ScenarioBuilder(slug, self.contact_aliases, self.budget, self.ledger, self.review)
+        builder.build(section)
+        parts = builder.parts
+        runbook: dict[str, Any] = {
+            "slug": slug,
+            # Its plain strings are the document's words; the importer's own are {en: …}.
+            "language": self.language,
+            "title": re.sub(r"^\s*\d+[.)]\s*", "", section.title),
+            "kind": "scenario" if parts.symptoms else "procedure",
+            "severity": "sev2",
+            "alerts": list(dict.fromkeys(parts.alerts)),
+            "symptoms": parts.symptoms,
+        }
+        if parts.recovery:
+            runbook["expected_recovery"] = parts.recovery
+        runbook["escalation"] = parts.escalation
+        if parts.rules:
+            runbook["escalation_rules"] = parts.rules
+        runbook["notes"] = _notes_in(parts.notes, self.language)
+        runbook["steps"] = builder.steps or [self._follow_the_document(parts.notes)]
+        self._validate(runbook, section.line)
+        if self.language == "en":
+            del runbook["language"]  # the default: imported English files stay as they were
+        self.runbooks.append({k: v for k, v in runbook.items() if v not in ([], None, "")})
+
+    def _follow_the_document(self, notes: list[str]) -> dict[str, Any]:
+        return {
+            "id": "follow-the-document",
+            "title": FOLLOW_THE_DOCUMENT[self.language],
+            "executor": "manual",
+            "instructions": "\n".join(notes)[:2000] or SEE_THE_NOTES[self.language],
+        }
+
+    def _validate(self, runbook: dict[str, Any], line: int) -> None:
+        try:
+            self.validated.append(Runbook.model_validate(runbook))
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            where = ".".join(str(part) for part in error["loc"])
+            message = f"{where}: {error['msg']}" if where else error["msg"]
+            self.invalid[runbook["slug"]] = message
+            self.review.append(Review(line, f"{runbook['slug']}: does not validate: {message}"))
+
+
+def _notes_in(notes: list[str], language: str) -> list[Any]:
+    """Notes for a runbook in ``language``: the importer's own English ones marked as English."""
+    english = language == "en"
+    return [
+        {"en": str(note)} if isinstance(note, Said) and not english else str(note) for note in notes
+    ]
+
+
+def _kinds(blocks: list[Block]) -> str:
+    names = {"paragraph": "text", "item": "list", "code": "code", "table": "table",
+             "html": "HTML", "front_matter": "front matter", "reference": "links",
+             "reference_continued": "links"}  # fmt: skip
+    return ", ".join(dict.fromkeys(names.get(b.kind, b.kind) for b in blocks))
