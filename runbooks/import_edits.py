@@ -112,6 +112,21 @@ def apply_edits(runbooks: list[dict[str, Any]], edits: Edits) -> list[dict[str, 
     return edited
 
 
+def executors_for(step: Mapping[str, Any]) -> tuple[str, ...]:
+    """The executors ``step`` may be given: its own, shell ↔ ssh, and manual."""
+    if step["executor"] in COMMAND_EXECUTORS:
+        return (*COMMAND_EXECUTORS, "manual")
+    return tuple(dict.fromkeys((step["executor"], "manual")))
+
+
+def references_to(runbook: Mapping[str, Any], step_id: str) -> list[str]:
+    """What would lose ``step_id`` if it were dropped: the steps and escalation rules naming
+    it, and the other way of a choice between two."""
+    steps = [step for step in runbook["steps"] if step["id"] != step_id]
+    group = next((s.get("one_of") for s in runbook["steps"] if s["id"] == step_id), None)
+    return _referrers({**runbook, "steps": steps}, step_id, group)
+
+
 def _at(index: int, problem: Problem) -> Problem:
     return Problem(index, problem.template, problem.params, problem.step)
 
@@ -138,14 +153,17 @@ def _edited(runbook: dict[str, Any], edits: Mapping[str, StepEdit]) -> dict[str,
 
 def _with_fields(step: dict[str, Any], edit: StepEdit, language: str) -> dict[str, Any]:
     step_id = step["id"]
-    if edit.title is not None and edit.title.strip() != _plain(step.get("title")):
-        if not edit.title.strip():
+    title = (edit.title or "").strip()
+    if edit.title is not None and title != text_in(step.get("title"), language):
+        if not title:
             raise _Refused(gettext_noop("step %(step)s needs a title"), step=step_id)
-        step["title"] = _set_text(step.get("title"), edit.title.strip(), language)
+        step["title"] = _set_text(step.get("title"), title, language)
+    # A target as it was is no change: a step made manual drops it, one made shell leaves it.
+    target = edit.target if edit.target != step.get("target", LOCAL) else None
     if edit.executor is not None and edit.executor != step["executor"]:
-        step = _with_executor(step, edit.executor, edit.target, language)
-    if edit.target:
-        _set_target(step, edit.target)
+        step = _with_executor(step, edit.executor, target, language)
+    if target:
+        _set_target(step, target)
     edited = edit.executor is not None or edit.target is not None
     if edited and step["executor"] == "ssh" and step.get("target", LOCAL) == LOCAL:
         raise _Refused(
@@ -387,11 +405,11 @@ def _drop(runbook: dict[str, Any], edits: Mapping[str, StepEdit]) -> None:
     _forget(runbook, dropped)
 
 
-def _referrers(runbook: dict[str, Any], step_id: str, group: str | None) -> list[str]:
+def _referrers(runbook: Mapping[str, Any], step_id: str, group: str | None) -> list[str]:
     """What keeps naming ``step_id``: step ids, and escalation rules as ``escalation <id>``.
     The last other way of its choice (``group``) counts: it stops being a choice."""
     ways = [step["id"] for step in runbook["steps"] if group and step.get("one_of") == group]
-    names = ways if len(ways) == 1 else []
+    names = list(ways) if len(ways) == 1 else []
     for step in runbook["steps"]:
         sources = [
             param.get("from", {}).get("step")
@@ -450,7 +468,10 @@ def _invalid(runbook: dict[str, Any]) -> Problem | None:
         return Problem(
             -1,
             gettext_noop("“%(title)s” would not be valid, so nothing was saved: %(reason)s"),
-            {"title": _plain(runbook.get("title")), "reason": reason},
+            {
+                "title": text_in(runbook.get("title"), runbook.get("language", DEFAULT_LANGUAGE)),
+                "reason": reason,
+            },
         )
     return None
 
@@ -466,9 +487,10 @@ def _where(runbook: dict[str, Any], loc: tuple[int | str, ...]) -> str:
 # Text in one or more languages, and small helpers.
 
 
-def _plain(text: Any) -> str:
+def text_in(text: Any, language: str) -> str:
+    """A runbook text (a string, or one per language) in ``language``, else in the one it has."""
     if isinstance(text, dict):
-        return str(next(iter(text.values()), ""))
+        return str(text.get(language) or next(iter(text.values()), ""))
     return str(text or "")
 
 

@@ -6,7 +6,13 @@ import copy
 
 import pytest
 
-from runbooks.import_edits import EditsRefused, StepEdit, apply_edits
+from runbooks.import_edits import (
+    EditsRefused,
+    StepEdit,
+    apply_edits,
+    executors_for,
+    references_to,
+)
 from runbooks.schema import Runbook
 
 
@@ -403,3 +409,18 @@ def test_every_edited_runbook_loads():
     )
     loaded = Runbook.model_validate(edited[0])
     assert [s.id for s in loaded.steps] == ["look", "restart", "tell"]
+
+
+def test_a_command_step_may_become_shell_ssh_or_manual_an_action_step_only_manual():
+    steps = {s["id"]: s for s in imported()[0]["steps"]}
+    assert executors_for(steps["look"]) == ("shell", "ssh", "manual")
+    assert executors_for(steps["check"]) == ("http", "manual")
+    assert executors_for(steps["tell"]) == ("manual",)
+
+
+def test_the_references_to_a_step_are_what_dropping_it_would_remove():
+    runbook = imported()[0]
+    runbook["steps"][2]["needs"] = ["purge"]
+    runbook["escalation_rules"] = [{"id": "stuck", "notify": ["lead"], "when_step_fails": "purge"}]
+    assert references_to(runbook, "purge") == ["restart", "escalation stuck"]
+    assert references_to(runbook, "look") == []
