@@ -168,3 +168,11 @@ def test_the_saved_edited_step_runs_as_edited(user, imported_dir, make_incident)
         OutputChunk.objects.filter(run=run).order_by("seq").values_list("text", flat=True)
     )
     assert output == "counted\ncleared\n"
+
+
+def test_a_refusal_is_said_in_the_readers_language(user, imported_dir):
+    form = edited_form("apply", **{f"{CLEAR}-executor": "ssh"})
+    response = client_of(user).post(PREVIEW, form, HTTP_ACCEPT_LANGUAGE="ru")
+    page = response.content.decode()
+    assert "шаг actions-clear-the-cache выполняется по ssh: ему нужна цель" in page
+    assert "Объединить со следующим шагом" in page
