@@ -424,3 +424,15 @@ def test_the_references_to_a_step_are_what_dropping_it_would_remove():
     runbook["escalation_rules"] = [{"id": "stuck", "notify": ["lead"], "when_step_fails": "purge"}]
     assert references_to(runbook, "purge") == ["restart", "escalation stuck"]
     assert references_to(runbook, "look") == []
+
+
+def test_a_target_sent_as_it_was_is_no_change_when_the_executor_changes():
+    made_manual = step(edit(restart=StepEdit(executor="manual", target="worker-1")), "restart")
+    assert "target" not in made_manual
+    made_shell = step(edit(restart=StepEdit(executor="shell", target="worker-1")), "restart")
+    assert made_shell["target"] == "local"
+
+
+def test_a_shell_step_sent_with_its_local_target_cannot_become_an_ssh_step():
+    message = refusal(look=StepEdit(executor="ssh", target="local"))
+    assert "step look runs over ssh: it needs a target" in message
