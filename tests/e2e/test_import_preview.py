@@ -8,6 +8,8 @@ import pytest
 import yaml
 from playwright.sync_api import expect
 
+from tests.e2e.test_keyboard_and_phone import AXE, serious_violations
+
 pytestmark = pytest.mark.e2e
 
 PHONE = {"width": 390, "height": 844}
@@ -63,6 +65,8 @@ def test_a_commander_edits_the_steps_on_a_phone_and_saves_what_the_console_then_
         step_fields(page, "actions-report-the-size").get_by_label("Drop this step")
     ).to_be_checked()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    if AXE.exists():
+        assert serious_violations(page, AXE.read_text()) == []
 
     page.get_by_role("button", name=re.compile(r"Save 1 runbook")).click()
     page.wait_for_url(re.compile(r"/(#content)?$"))
