@@ -7,19 +7,23 @@ inactive), so those incidents stay on the version they were opened with.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext
 
 from incident_console.accounts.roles import COMMAND, require
 from incident_console.errors import Conflict, InvalidInput
 from incident_console.incidents.models import Scenario
 from incident_console.incidents.services import scenarios_sync
+from runbooks.import_edits import Edits, EditsRefused, Problem, apply_edits
 from runbooks.importer import ImportResult, dump_yaml
 from runbooks.loader import LoadReport, load_runbook_dirs, parse_runbook_text
+from runbooks.targets import load_targets
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
 SLUG_MAX = Scenario._meta.get_field("slug").max_length
@@ -56,6 +60,36 @@ def _plan(result: ImportResult, taken: dict) -> list[SlugChoice]:
             offered.add(suggestion)
         choices.append(SlugChoice(slug, source, suggestion, path))
     return choices
+
+
+def runbook_import_edit(*, result: ImportResult, edits: Edits) -> ImportResult:
+    """The import with a commander's edits of its steps made (runbooks/import_edits.py).
+
+    Refused edits, or runbooks they would leave invalid, raise InvalidInput saying each one,
+    with the step's form field when there is one; the import itself is left as it was."""
+    try:
+        runbooks = apply_edits(result.runbooks, edits)
+    except EditsRefused as refused:
+        messages = [_said(problem) for problem in refused.problems]
+        fields = {
+            f"step-{problem.runbook}-{problem.step}": message
+            for problem, message in zip(refused.problems, messages, strict=True)
+            if problem.step
+        }
+        raise InvalidInput("; ".join(messages), fields=fields) from None
+    return dataclasses.replace(result, runbooks=runbooks)
+
+
+def _said(problem: Problem) -> str:
+    template = gettext(problem.template)
+    return template % problem.params if problem.params else template
+
+
+def import_target_names() -> list[str]:
+    """The names of the site's targets, for the import preview to offer."""
+    path = Path(settings.TARGETS_FILE) if settings.TARGETS_FILE else None
+    targets, _ = load_targets(path)
+    return sorted(targets)
 
 
 def runbook_import_save(
