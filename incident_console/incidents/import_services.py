@@ -20,8 +20,8 @@ from incident_console.accounts.roles import COMMAND, require
 from incident_console.errors import Conflict, InvalidInput
 from incident_console.incidents.models import Scenario
 from incident_console.incidents.services import scenarios_sync
-from runbooks.import_edits import Edits, EditsRefused, Problem, apply_edits
 from runbooks.importer import ImportResult, dump_yaml
+from runbooks.importer.edits import Edits, EditsRefused, Problem, apply_edits
 from runbooks.loader import LoadReport, load_runbook_dirs, parse_runbook_text
 from runbooks.targets import load_targets
 

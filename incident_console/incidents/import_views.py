@@ -33,8 +33,8 @@ from incident_console.incidents.import_services import (
     runbook_import_save,
 )
 from incident_console.site import current_site
-from runbooks.import_edits import StepEdit, executors_for, references_to, text_in
 from runbooks.importer import ImportRefused, ImportResult, import_markdown
+from runbooks.importer.edits import StepEdit, executors_for, references_to, text_in
 from runbooks.text import DEFAULT_LANGUAGE
 
 TEMPLATE = "incidents/runbook_import.html"

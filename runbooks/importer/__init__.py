@@ -24,6 +24,7 @@ from runbooks.importer.markdown import FENCE, Block, Section, read_markdown
 from runbooks.importer.scenarios import (
     FOLLOW_THE_DOCUMENT,
     SEE_THE_NOTES,
+    ImportedCommand,
     Ledger,
     Review,
     Said,
@@ -56,6 +57,7 @@ class ImportResult:
     runbooks: list[dict[str, Any]]
     review: list[Review]
     ledger: dict[int, str] = field(default_factory=dict)
+    commands: list[ImportedCommand] = field(default_factory=list)
     validated: list[Runbook] = field(default_factory=list)
     invalid: dict[str, str] = field(default_factory=dict)  # slug: why it does not validate
 
@@ -83,8 +85,14 @@ def import_markdown(text: str, *, contact_aliases: Mapping[str, str] | None = No
     if "\x00" in text:
         raise ImportRefused("the document is not text")
     root = read_markdown(text)
-    importer = _DocumentImporter(contact_aliases or {}, language=document_language(text))
+    language = document_language(text)
+    importer = _DocumentImporter(contact_aliases or {}, language=language)
     importer.walk(root)
+    if not importer.runbooks and root.children:
+        # Prose only (a playbook, a template): the whole document is one procedure of manual
+        # steps rather than nothing.
+        importer = _DocumentImporter(contact_aliases or {}, language=language)
+        importer.whole_document(root)
     if not importer.runbooks:
         raise ImportRefused(
             "no scenario found: expected headings with symptoms, actions or commands"
@@ -116,12 +124,20 @@ class _DocumentImporter:
         self.ledger = Ledger()
         self.slugs = Unique()
         self.budget = Budget()
+        self.commands: list[ImportedCommand] = []
         self.validated: list[Runbook] = []
         self.invalid: dict[str, str] = {}
 
     def result(self) -> ImportResult:
         review = sorted(self.review, key=lambda r: r.line)
-        return ImportResult(self.runbooks, review, self.ledger.where, self.validated, self.invalid)
+        return ImportResult(
+            self.runbooks,
+            review,
+            self.ledger.where,
+            self.commands,
+            self.validated,
+            self.invalid,
+        )
 
     def walk(self, section: Section) -> None:
         self.kept_out(section, own_blocks_only=True)
@@ -131,6 +147,17 @@ class _DocumentImporter:
             else:
                 self.ledger.put_line(child.line, "heading")
                 self.walk(child)
+
+    def whole_document(self, root: Section) -> None:
+        top = root.children[0] if len(root.children) == 1 and not root.blocks else root
+        if top is root:
+            root.title = _first_title(root)
+        self.review.append(
+            Review(
+                top.line, "the document has no commands: imported as one procedure of manual steps"
+            )
+        )
+        self.scenario(top)
 
     def kept_out(self, section: Section, *, own_blocks_only: bool) -> None:
         """A section that is not a scenario: its text is listed for review, by line."""
@@ -159,7 +186,9 @@ class _DocumentImporter:
         self.budget.spend("scenarios")
         slug = self.slugs.take(slugify(section.title))
         self.ledger.put_line(section.line, f"{slug}: title")
-        builder = ScenarioBuilder(slug, self.contact_aliases, self.budget, self.ledger, self.review)
+        builder = ScenarioBuilder(
+            slug, self.contact_aliases, self.budget, self.ledger, self.review, self.commands
+        )
         builder.build(section)
         parts = builder.parts
         runbook: dict[str, Any] = {
@@ -201,6 +230,10 @@ class _DocumentImporter:
             message = f"{where}: {error['msg']}" if where else error["msg"]
             self.invalid[runbook["slug"]] = message
             self.review.append(Review(line, f"{runbook['slug']}: does not validate: {message}"))
+
+
+def _first_title(root: Section) -> str:
+    return next((child.title for child in root.children if child.title), "") or "Runbook"
 
 
 def _notes_in(notes: list[str], language: str) -> list[Any]:

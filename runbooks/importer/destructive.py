@@ -48,8 +48,8 @@ DESTRUCTIVE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     _rule("truncates", r"\btruncate\b"),
     _rule(
-        "Redis FLUSHALL / FLUSHDB / DEL / UNLINK / SHUTDOWN",
-        r"\bflush(?:all|db)\b|\bredis-cli\b.*\s(?:del|unlink|shutdown)\b",
+        "Redis FLUSHALL / FLUSHDB / DEL / UNLINK / SHUTDOWN / CLIENT KILL",
+        r"\bflush(?:all|db)\b|\bredis-cli\b.*\s(?:del|unlink|shutdown)\b|\bclient\s+kill\b",
     ),
     _rule("prunes", r"\bprune\b"),
     _rule("forces (--force, --grace-period=0)", r"--force\b|--grace-period[= ]0\b"),
@@ -74,15 +74,20 @@ DESTRUCTIVE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     _rule("pg_restore --clean", rf"\bpg_restore\b{_ARGS}(?:--clean|\s-c\b|\s-\w*c\w*\b)"),
     _rule(
         "SQL DELETE or UPDATE without WHERE",
-        r"\b(?:delete\s+from|update)\s+(?:(?!\bwhere\b)[^;])*?(?:;|$)(?<!where)",
+        r"\b(?:delete\s+from\s+[\w.\"]+|update\s+[\w.\"]+\s+set\b)(?:(?!\bwhere\b)[^;])*+(?:;|$)",
     ),
     _rule(
         "docker rm / rmi / kill / stop / restart / down",
         rf"\bdocker(?:-compose)?\b{_ARGS}\s(?:rm|rmi|kill|stop|restart|down)\b",
     ),
     _rule(
+        "stops, restarts or fails over a cloud resource",
+        rf"\b(?:gcloud|az|aws)\b{_ARGS}\s(?:restart|reboot|stop|stop-instances|"
+        r"reboot-instances|terminate-instances|promote-replica|failover|deallocate)\b",
+    ),
+    _rule(
         "kills processes or stops the machine",
-        rf"{_CMD}(?:kill|pkill|killall|reboot|shutdown|halt|poweroff)(?:\s|$)",
+        rf"{_CMD}(?:kill|pkill|killall|reboot|shutdown|halt|poweroff)(?:\s|$)|\bpg_terminate_backend\b",
         0,
     ),
     _rule(
@@ -147,6 +152,16 @@ REDIS_READ = {
     "lastsave", "time", "strlen", "object", "--scan", "--bigkeys", "--memkeys", "--latency",
     "--stat", "--latency-history",
 }  # fmt: skip
+# Redis commands read-only only with some sub-commands (CONFIG GET, not CONFIG SET).
+REDIS_SUBCOMMANDS_READ = {
+    "config": {"get"},
+    "client": {"list", "info", "getname", "id"},
+    "memory": {"usage", "stats", "doctor", "malloc-stats"},
+    "slowlog": {"get", "len"},
+    "cluster": {"info", "nodes", "slots", "shards", "myid"},
+    "latency": {"latest", "history", "doctor", "graph"},
+    "object": {"encoding", "freq", "idletime", "refcount"},
+}
 SQL_READ = re.compile(r"^\s*(?:select|show|explain|with|table|values|\\[a-z])\b", re.IGNORECASE)
 CONTROL = {"&&", "||", ";", "|", "&", "(", ")", ";;", "|&"}
 # Longer commands are not read by the rules (each rule is linear, but there are many): they
@@ -220,7 +235,7 @@ def _not_read_only(words: list[str]) -> str:
         return ""
     start = unwrap(words, 0)
     program = program_of(words, start)[0]
-    rest = [w for w in words[start + 1 :] if not w.startswith("-")]
+    rest = _operands(words[start + 1 :])
     if program is None:
         return f"{words[start] if start < len(words) else words[0]} is not a known command"
     if program == "ssh":
@@ -250,6 +265,26 @@ def _not_read_only(words: list[str]) -> str:
             else f"{program} {' '.join(rest[:2])} may change things"
         )
     return f"{program} is not a command the importer knows to only read"
+
+
+# Options whose value is the next word (kubectl -n shop logs …): not the sub-command.
+OPTIONS_WITH_VALUES = {
+    "-n", "--namespace", "--context", "--kubeconfig", "--cluster", "--user", "-s", "--server",
+    "--kube-context", "--profile", "--region", "--project", "-g", "--resource-group", "-H",
+    "--host", "-p", "--port", "-f", "--file", "-o", "--output",
+}  # fmt: skip
+
+
+def _operands(words: list[str]) -> list[str]:
+    operands, skip = [], False
+    for word in words:
+        if skip:
+            skip = False
+        elif word.startswith("-"):
+            skip = word in OPTIONS_WITH_VALUES
+        else:
+            operands.append(word)
+    return operands
 
 
 def _subcommand(program: str, rest: list[str]) -> str:
@@ -287,6 +322,11 @@ def _redis(words: list[str], rest: list[str]) -> str:
     ):
         index += 2 if words[index] in values else 1
     command = words[index].lower() if index < len(words) else "--interactive"
+    sub = words[index + 1].lower() if index + 1 < len(words) else ""
+    if command in REDIS_SUBCOMMANDS_READ:
+        if sub in REDIS_SUBCOMMANDS_READ[command]:
+            return ""
+        return f"redis-cli {command.upper()} {sub.upper()} may change the server"
     if command in REDIS_READ:
         return ""
     return f"redis-cli {command.upper()} may change data"

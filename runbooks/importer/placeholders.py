@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from executors.placeholders import UnsafePlaceholder
+from runbooks.importer.slugs import TRANSLIT
 
 PLACEHOLDERS = re.compile(
-    r"<(?P<angle>[A-Za-z][A-Za-z0-9_.-]*+(?: [A-Za-z0-9_.-]++)*+)>"
+    r"<(?P<angle>[A-Za-zА-Яа-яЁё][\w.-]*+(?: [\w.-]++)*+)>"
     r"|\{\{\s*+(?P<braces>[A-Za-z_][A-Za-z0-9_-]*+)\s*+\}\}"
     r"|\[(?P<brackets>[A-ZА-ЯЁ][A-ZА-ЯЁ0-9_]{2,63}+)\](?![(:\[])"
     r"|\b(?P<your>YOUR_[A-Z0-9_]{1,60}+)\b"
@@ -124,7 +125,8 @@ def typed(name: str, label: str) -> dict[str, Any]:
 
 
 def param_name(label: str) -> str:
-    name = re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_") or "value"
+    latin = "".join(TRANSLIT.get(ch, ch) for ch in label.lower())
+    name = re.sub(r"[^a-z0-9]+", "_", latin).strip("_") or "value"
     return f"p_{name}" if name[0].isdigit() else name
 
 

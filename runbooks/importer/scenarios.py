@@ -23,8 +23,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from executors.placeholders import has_filter
-from runbooks.importer.commands import SHELL_LANGUAGES, split_commands
-from runbooks.importer.destructive import classify
+from runbooks.importer.commands import (
+    SHELL_LANGUAGES,
+    Command,
+    has_prompts,
+    looks_like_commands,
+    split_commands,
+)
+from runbooks.importer.destructive import Verdict, classify
 from runbooks.importer.limits import Budget
 from runbooks.importer.mapping import map_command, query_step
 from runbooks.importer.markdown import Block, Section
@@ -41,8 +47,11 @@ SECTION_NAMES = {
     "actions": (
         "действия", "actions", "steps", "diagnosis", "diagnose", "mitigation", "remediation",
         "recovery", "resolution", "procedure", "troubleshooting", "investigation", "fix",
-        "how to fix", "шаги", "диагностика", "устранение", "решение", "исправление",
-        "процедура",
+        "how to fix", "contain", "investigat", "eradicat", "rebuild", "recover", "restore",
+        "verif", "validat", "clean", "roll back", "rollback", "check", "mitigat", "respond",
+        "triage", "assess", "identif", "detect", "immediate", "first steps", "next steps",
+        "follow-up", "шаги", "диагностика", "устранение", "решение", "исправление", "процедура",
+        "проверк", "локализац", "сдерживан", "расследован", "откат", "немедленн",
     ),
     "escalation": ("эскалация", "escalation", "уведомить команду", "notify", "escalate"),
     "notes": (
@@ -75,6 +84,18 @@ class Review:
 
 class Said(str):
     """A note the importer writes itself (in English), not text of the document."""
+
+
+@dataclass(frozen=True)
+class ImportedCommand:
+    """A command of the document as written (prompt stripped), and the step it became."""
+
+    slug: str
+    step: str
+    line: int
+    text: str
+    level: str  # what the rule table said: safe, confirm, destructive
+    rule: str
 
 
 class Ledger:
@@ -114,10 +135,19 @@ def is_scenario(section: Section) -> bool:
 
 
 def _named_parts(section: Section) -> bool:
-    """Whether a section names its symptoms or actions, by a label or a sub-heading."""
+    """Whether a section names its symptoms or actions, by a label or a sub-heading (when no
+    sub-section names its own: then the sub-sections are the scenarios)."""
     kinds = {section_kind(b.label) for b in section.blocks if b.label}
-    kinds |= {section_kind(c.title) for c in section.children}
-    return bool({"symptoms", "actions"} & kinds)
+    if {"symptoms", "actions"} & kinds:
+        return True
+    kinds = {section_kind(c.title) for c in section.children}
+    if not {"symptoms", "actions"} & kinds:
+        return False
+    return not any(_labelled(child) or _named_parts(child) for child in section.children)
+
+
+def _labelled(section: Section) -> bool:
+    return any(section_kind(b.label) in ("symptoms", "actions") for b in section.blocks if b.label)
 
 
 @dataclass
@@ -142,7 +172,9 @@ class ScenarioBuilder:
         budget: Budget,
         ledger: Ledger,
         review: list[Review],
+        imported: list[ImportedCommand],
     ) -> None:
+        self.imported = imported
         self.slug = slug
         self.contact_aliases = contact_aliases
         self.budget = budget
@@ -299,7 +331,7 @@ class ScenarioBuilder:
             self.ledger.put(block, f"{self.slug}: step {step['id']} (expected output)")
             return
         intro, description = self.take_intro(title)
-        if language in SHELL_LANGUAGES:
+        if language in SHELL_LANGUAGES and (block.language or self.holds_commands(block)):
             made = self.commands(block, intro, description)
         elif language in SQL_LANGUAGES:
             made = [
@@ -325,6 +357,10 @@ class ScenarioBuilder:
         self.last_command = made[-1] if made and made[-1]["executor"] != "manual" else None
         where = ", ".join(s["id"] for s in made) or "notes"
         self.ledger.put(block, f"{self.slug}: step {where}")
+
+    def holds_commands(self, block: Block) -> bool:
+        lines = block.text.splitlines()
+        return has_prompts(lines) or looks_like_commands(lines)
 
     def take_intro(self, title: str) -> tuple[str, str]:
         """The title and description the code's steps take from the prose before them."""
@@ -365,6 +401,9 @@ class ScenarioBuilder:
         made = []
         for number, command in enumerate(commands, start=1):
             title = command_title(intro, command.comment, command.text, number, len(commands))
+            if command.shell:
+                made.append(self.typed(command, title, description if number == 1 else ""))
+                continue
             step = self.add_command(
                 map_command(command.text),
                 title,
@@ -378,6 +417,38 @@ class ScenarioBuilder:
         if not commands:
             made.append(self.manual(intro or first_line(block.text), block.text))
         return made
+
+    def typed(self, command: Command, title: str, description: str) -> dict[str, Any]:
+        """A command typed at a database shell's prompt: SQL at psql's becomes a postgres
+        query; the others are shown as a manual step (the console runs no such shell)."""
+        if command.shell == "psql" and command.text.startswith("\\"):
+            step = self.manual(title, f"psql> {command.text}")  # \x, \pset: how psql shows
+        elif command.shell == "psql":
+            step = self.add_command(query_step(command.text), title, description, command.text)
+        else:
+            shown = f"{command.shell}> {command.text}"
+            step = self.manual(title, shown)
+            verdict = classify(
+                f"redis-cli {command.text}" if command.shell == "redis" else command.text
+            )
+            self.imported.append(
+                ImportedCommand(
+                    self.slug, step["id"], self.line, command.text, verdict.level, verdict.reason
+                )
+            )
+            if description:
+                step["description"] = description
+        if command.expected_output:
+            step["expected_output"] = command.expected_output
+        return step
+
+    def record(self, step: dict[str, Any], command: str, as_shell: str) -> Verdict:
+        verdict = classify(as_shell)
+        imported = ImportedCommand(
+            self.slug, step["id"], self.line, command, verdict.level, verdict.reason
+        )
+        self.imported.append(imported)
+        return verdict
 
     def add_command(
         self, step: dict[str, Any], title: str, description: str, command: str, comment: str = ""
@@ -393,6 +464,11 @@ class ScenarioBuilder:
         if text:
             step["description"] = text
         verdict = classify(command)
+        self.imported.append(
+            ImportedCommand(
+                self.slug, step["id"], self.line, command, verdict.level, verdict.reason
+            )
+        )
         if verdict.level != "safe":
             step["destructive"] = True
             if verdict.level == "confirm":

@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from runbooks.import_edits import (
+from runbooks.importer.edits import (
     EditsRefused,
     StepEdit,
     apply_edits,
