@@ -97,7 +97,7 @@ def on_call(
     week = (local - first) // WEEK
     people = rotation.people
     duties = {"primary": people[week % len(people)], "secondary": people[(week + 1) % len(people)]}
-    covering = {}
+    covering: dict[str, str] = {}
     for cover in overrides:
         if cover.level == rotation.level and cover.covers(local.date()):
             covering[cover.duty] = duties[cover.duty]
