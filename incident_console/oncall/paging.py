@@ -20,6 +20,7 @@ from incident_console.accounts.roles import COMMAND, require
 from incident_console.errors import Conflict, InvalidInput
 from incident_console.incidents.models import Contact, Incident, TimelineEntry
 from incident_console.incidents.timeline import timeline_add
+from incident_console.notifications.channels import configured_channels
 from incident_console.notifications.models import Notification
 from incident_console.notifications.services import notify
 from incident_console.oncall.models import AckToken, Page
@@ -34,10 +35,11 @@ DUTY_WORDS = {
 
 
 def page_start(incident: Incident) -> Page | None:
-    """Page the incident's first person on call, if its severity is paged and anyone is."""
+    """Page the incident's first person on call, if its severity is paged, anyone is on call and
+    a channel can carry it (a console with none configured says so in its setup banner)."""
     minutes = ack_minutes(incident.severity)
     chain = page_chain(timezone.now()) if minutes else []
-    if not chain:
+    if not chain or not configured_channels():
         return None
     page = Page.objects.create(incident=incident, chain=chain, ack_minutes=minutes)
     _page_step(page, 0)

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def paged(oncall_site, make_incident):
+def paged(paging_channels, make_incident):
     incident = make_incident("test-drill")
     return incident, AckToken.objects.get(page__incident=incident, step=0)
 
@@ -43,7 +43,7 @@ def test_confirming_acknowledges_and_names_the_paged_person_and_the_channel(
     incident.refresh_from_db()
     assert incident.status == "acknowledged"
     assert incident.timeline.filter(kind="escalated").last().message == (
-        "Page acknowledged by Lead DevOps through the link in the email"
+        "Page acknowledged by Lead DevOps (Ivan) through the link in the email"
     )
 
 
