@@ -20,7 +20,7 @@ class OverrideForm(forms.ModelForm):
         labels = {
             "level": gettext_lazy("Level"),
             "contact": gettext_lazy("Who covers"),
-            "duty": gettext_lazy("Duty"),
+            "duty": pgettext_lazy("on-call", "Duty"),
             "first_day": gettext_lazy("From"),
             "last_day": gettext_lazy("To (included)"),
         }
