@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "incident_console.incidents",
     "incident_console.runs",
     "incident_console.notifications",
+    "incident_console.oncall",
     "incident_console.alerts",
     "incident_console.maintenance",
     "incident_console.targets",
@@ -268,6 +269,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "reap-lost-runs": {"task": "runs.reap_lost_runs", "schedule": REAP_INTERVAL},
     "escalations-and-notifications": {"task": "notifications.tick", "schedule": TICK_INTERVAL},
+    "on-call-pages": {"task": "oncall.tick", "schedule": TICK_INTERVAL},
 }
 
 # Step execution.
@@ -327,6 +329,12 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "incident-console@localhost")
 NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 5, minimum=1)
 NOTIFY_RETRY_BASE = env_float("NOTIFY_RETRY_BASE", 10.0, minimum=0.1)
 NOTIFY_SENDING_STALE = env_float("NOTIFY_SENDING_STALE", 120.0, minimum=1.0)
+# On-call pages: how long an acknowledgement link or button works; the Slack app's signing
+# secret (its interactive buttons are offered only with it); seconds one getUpdates long poll
+# of `manage.py telegram_poll` waits (the beat tick polls without waiting).
+ACK_LINK_MAX_AGE = env_int("ACK_LINK_MAX_AGE", 24 * 3600, minimum=60)
+SLACK_SIGNING_SECRET = env_str("SLACK_SIGNING_SECRET")
+TELEGRAM_POLL_WAIT = env_int("TELEGRAM_POLL_WAIT", 25, minimum=0)
 
 # Alertmanager webhook: without a token the endpoint refuses everything.
 ALERTMANAGER_TOKEN = env_str("ALERTMANAGER_TOKEN")

@@ -26,6 +26,7 @@ from incident_console.maintenance.api import (
 )
 from incident_console.notifications import views as notification_views
 from incident_console.notifications.api import escalation_preview_api
+from incident_console.oncall import views as oncall_views
 from incident_console.prometheus import prometheus_metrics
 from incident_console.runs.api import StepRunViewSet
 from incident_console.runs.customer_notice_api import customer_notice
@@ -56,6 +57,17 @@ urlpatterns = [
     path("metrics", prometheus_metrics, name="prometheus-metrics"),
     path("contacts/", notification_views.contacts_page, name="contacts"),
     path("contacts/<int:pk>/edit/", notification_views.contact_edit, name="contact-edit"),
+    path("oncall/", oncall_views.oncall_page, name="oncall"),
+    path("oncall/overrides/", oncall_views.override_create, name="oncall-override-add"),
+    path(
+        "oncall/overrides/<int:pk>/delete/",
+        oncall_views.override_delete,
+        name="oncall-override-delete",
+    ),
+    path("oncall/pages/<int:pk>/silence/", oncall_views.page_silence_view, name="page-silence"),
+    path("oncall/pages/<int:pk>/reroute/", oncall_views.page_reroute_view, name="page-reroute"),
+    path("oncall/slack/actions/", oncall_views.slack_actions, name="slack-actions"),
+    path("ack/<str:token>/", oncall_views.ack_confirm, name="ack"),
     path(
         "incidents/<int:pk>/notifications/retry/",
         notification_views.undelivered_retry,

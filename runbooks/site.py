@@ -3,6 +3,8 @@
     site.yaml         notification defaults, time zone, language
     targets.yaml      hosts, databases, buckets, endpoints (runbooks/targets.py)
     contacts.yaml     people and escalation levels
+    rotation.yaml     who of a level is on call each week, overrides, minutes to acknowledge
+                      (optional: runbooks/rotation.py)
     maintenance.yaml  the scheduled duties and the scenarios alerts and failed duties open
     runbooks/         the scenarios (runbooks/loader.py)
     notices/          customer notice templates a customer_notice step drafts from
@@ -24,11 +26,13 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from runbooks.loader import FastSafeLoader, Path_, RunbookError, _dotted, _line_for, _line_map
+from runbooks.rotation import RotationFile
 from runbooks.schema import legacy_title_ru
 from runbooks.targets import Target
 from runbooks.text import EMPTY, Text
 
-FILES = ("site.yaml", "contacts.yaml", "maintenance.yaml")
+FILES = ("site.yaml", "contacts.yaml", "maintenance.yaml", "rotation.yaml")
+OPTIONAL_FILES = ("rotation.yaml",)
 CheckKind = Literal[
     "backups", "retention", "alerts", "resources", "test_restore", "dr_drill", "sla_review"
 ]
@@ -174,6 +178,7 @@ class Site(_Strict):
     settings: SiteSettings
     contacts: Contacts
     maintenance: Maintenance
+    rotation: RotationFile = RotationFile()
     lines: dict[str, dict[Path_, int]] = Field(default_factory=dict, repr=False)
 
     @property
@@ -241,11 +246,14 @@ def read_site(path: Path) -> tuple[Site | None, list[RunbookError]]:
         "site.yaml": SiteSettings,
         "contacts.yaml": Contacts,
         "maintenance.yaml": Maintenance,
+        "rotation.yaml": RotationFile,
     }
     parsed: dict[str, BaseModel] = {}
     lines: dict[str, dict[Path_, int]] = {}
     errors: list[RunbookError] = []
     for file, model in models.items():
+        if file in OPTIONAL_FILES and not (path / file).exists():
+            continue
         data, lines[file], error = _read(path / file)
         if error is None:
             try:
@@ -262,6 +270,7 @@ def read_site(path: Path) -> tuple[Site | None, list[RunbookError]]:
             "settings": parsed["site.yaml"],
             "contacts": parsed["contacts.yaml"],
             "maintenance": parsed["maintenance.yaml"],
+            "rotation": parsed.get("rotation.yaml", RotationFile()),
             "lines": lines,
         }
     )
@@ -316,11 +325,35 @@ def site_problems(
             if role not in roles:
                 loc: Path_ = ("levels", index, "contacts", position)
                 problems.append(site.error("contacts.yaml", loc, f"no person with role {role!r}"))
+    problems += _rotation_problems(site, roles)
     customer = site.contacts.customer
     if customer is not None and customer not in roles:
         problems.append(
             site.error("contacts.yaml", ("customer",), f"no person with role {customer!r}")
         )
+    return problems
+
+
+def _rotation_problems(site: Site, roles: set[str]) -> list[RunbookError]:
+    """Each rotation's level and person, and each override's, must exist."""
+    problems = []
+    levels = {level.level for level in site.contacts.levels}
+    named: list[tuple[Path_, int, list[str]]] = [
+        (("rotations", index), rotation.level, rotation.people)
+        for index, rotation in enumerate(site.rotation.rotations)
+    ]
+    named += [
+        (("overrides", index), cover.level, [cover.role])
+        for index, cover in enumerate(site.rotation.overrides)
+    ]
+    for where, level, people in named:
+        if level not in levels:
+            reason = f"no escalation level {level} in contacts.yaml"
+            problems.append(site.error("rotation.yaml", (*where, "level"), reason))
+        for role in people:
+            if role not in roles:
+                reason = f"no person with role {role!r} in contacts.yaml"
+                problems.append(site.error("rotation.yaml", where, reason))
     return problems
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -397,3 +398,87 @@ def start_console(env: dict, log_path: Path, timeout: float = 30) -> tuple[subpr
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the console did not start; see {log_path}") from None
             time.sleep(0.2)
+
+
+class _TelegramHandler(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:  # noqa: N802
+        length = int(self.headers.get("Content-Length", 0))
+        payload = json.loads(self.rfile.read(length) or b"{}")
+        bot, _, method = self.path.strip("/").partition("/")
+        api: FakeTelegram = self.server.api
+        if bot != f"bot{api.token}":
+            return self._answer(401, {"ok": False, "description": "Unauthorized"})
+        self._answer(200, api.call(method, payload))
+
+    def _answer(self, status: int, answer: dict) -> None:
+        body = json.dumps(answer).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+class FakeTelegram:
+    """The Bot API methods the console calls, on loopback: sendMessage keeps each message,
+    getUpdates hands out button presses queued with ``press`` (long polling up to its
+    timeout), answerCallbackQuery keeps each answer."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+        self.messages: list[dict] = []
+        self.answers: list[dict] = []
+        self.polls: list[dict] = []
+        self._updates: list[dict] = []
+        self._next_update = 1000
+        self._changed = threading.Condition()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _TelegramHandler)
+        self.server.api = self
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def call(self, method: str, payload: dict) -> dict:
+        if method == "sendMessage":
+            message = {**payload, "message_id": len(self.messages) + 1}
+            self.messages.append(message)
+            return {"ok": True, "result": message}
+        if method == "getUpdates":
+            self.polls.append(payload)
+            return {"ok": True, "result": self._updates_from(payload)}
+        if method == "answerCallbackQuery":
+            self.answers.append(payload)
+            return {"ok": True, "result": True}
+        return {"ok": False, "description": f"Not Found: method {method}"}
+
+    def _updates_from(self, payload: dict) -> list[dict]:
+        offset = int(payload.get("offset", 0))
+        with self._changed:
+            self._changed.wait_for(
+                lambda: any(u["update_id"] >= offset for u in self._updates),
+                timeout=min(float(payload.get("timeout", 0)), 5),
+            )
+            # Asking from an offset confirms every update before it, as Telegram does.
+            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+            return list(self._updates)
+
+    def press(self, message: dict, *, username: str, first_name: str = "") -> None:
+        """Someone presses the first button of ``message``."""
+        button = message["reply_markup"]["inline_keyboard"][0][0]
+        sender = {"id": 77, "is_bot": False, "username": username, "first_name": first_name}
+        with self._changed:
+            self._next_update += 1
+            query = {
+                "id": f"q{self._next_update}",
+                "from": sender,
+                "data": button["callback_data"],
+                "message": {"message_id": message["message_id"]},
+            }
+            self._updates.append({"update_id": self._next_update, "callback_query": query})
+            self._changed.notify_all()
+
+    def stop(self) -> None:
+        self.server.shutdown()

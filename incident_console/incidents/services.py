@@ -19,6 +19,7 @@ from incident_console.incidents.models import Incident, Scenario, Severity, Time
 from incident_console.incidents.runbook_text import lazily_shown, scenario_title
 from incident_console.incidents.timeline import timeline_add
 from incident_console.notifications.escalation import escalations_arm
+from incident_console.oncall.paging import page_start
 from runbooks.loader import LoadReport, load_runbook_dirs
 
 log = logging.getLogger(__name__)
@@ -116,6 +117,7 @@ def incident_open(
         )
         escalations_arm(incident)
         announce_opened(incident, actor)
+        page_start(incident)
     return incident
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.utils.translation import ngettext, pgettext
+from django.utils.translation import gettext, ngettext, pgettext
 
 from executors.masking import SecretMasker
 
@@ -67,7 +68,16 @@ def channel_states() -> list[dict[str, str]]:
     ]
 
 
-def _post_json(url: str, payload: dict) -> None:
+@dataclass(frozen=True)
+class Ack:
+    """What a page's message offers to acknowledge it: the one-use ``nonce`` a Telegram button
+    calls back with, and the signed ``token`` a Slack button carries."""
+
+    nonce: str
+    token: str
+
+
+def _post_json(url: str, payload: dict, timeout: float = TIMEOUT) -> bytes:
     request = urllib.request.Request(
         url,
         data=json.dumps(payload).encode(),
@@ -75,8 +85,8 @@ def _post_json(url: str, payload: dict) -> None:
         method="POST",
     )
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
-            response.read()
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.read()
     except urllib.error.HTTPError as error:
         raise SendError(
             f"HTTP {error.code}: {error.read(300).decode('utf-8', 'replace')}"
@@ -85,22 +95,66 @@ def _post_json(url: str, payload: dict) -> None:
         raise SendError(str(getattr(error, "reason", error))) from None
 
 
-def send_slack(recipient: str, subject: str, body: str) -> None:
-    _post_json(settings.SLACK_WEBHOOK_URL, {"channel": recipient, "text": f"*{subject}*\n{body}"})
+def telegram_call(method: str, payload: dict, timeout: float = TIMEOUT):
+    """One Bot API method on TELEGRAM_API_URL; its ``result``, or SendError with Telegram's
+    description."""
+    url = f"{settings.TELEGRAM_API_URL.rstrip('/')}/bot{settings.TELEGRAM_BOT_TOKEN}/{method}"
+    raw = _post_json(url, payload, timeout=timeout)
+    try:
+        answer = json.loads(raw or b"{}")
+    except ValueError:
+        raise SendError(f"Telegram answered {method} with no JSON") from None
+    if not isinstance(answer, dict) or not answer.get("ok"):
+        description = answer.get("description", "") if isinstance(answer, dict) else ""
+        raise SendError(f"Telegram refused {method}: {description or 'no reason given'}")
+    return answer.get("result")
 
 
-def send_telegram(recipient: str, subject: str, body: str) -> None:
-    url = f"{settings.TELEGRAM_API_URL.rstrip('/')}/bot{settings.TELEGRAM_BOT_TOKEN}/sendMessage"
-    _post_json(
-        url, {"chat_id": recipient, "text": f"{subject}\n{body}", "disable_web_page_preview": True}
-    )
+# Each sender returns whether the channel said the message reached its chat (a receipt of
+# delivery), beyond having taken it.
+def send_slack(recipient: str, subject: str, body: str, ack: Ack | None = None) -> bool:
+    text = f"*{subject}*\n{body}"
+    payload: dict = {"channel": recipient, "text": text}
+    if ack is not None and settings.SLACK_SIGNING_SECRET:
+        payload["blocks"] = [
+            {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}},
+            {"type": "actions", "elements": [_slack_button(ack)]},
+        ]
+    _post_json(settings.SLACK_WEBHOOK_URL, payload)
+    # An incoming webhook answers "ok" once Slack took the message, not once anyone got it.
+    return False
 
 
-def send_email(recipient: str, subject: str, body: str) -> None:
+def _slack_button(ack: Ack) -> dict:
+    return {
+        "type": "button",
+        "action_id": "ack",
+        "style": "primary",
+        "text": {"type": "plain_text", "text": gettext("Acknowledge")},
+        "value": ack.token,
+    }
+
+
+def send_telegram(recipient: str, subject: str, body: str, ack: Ack | None = None) -> bool:
+    payload: dict = {
+        "chat_id": recipient,
+        "text": f"{subject}\n{body}",
+        "disable_web_page_preview": True,
+    }
+    if ack is not None:
+        button = {"text": gettext("Acknowledge"), "callback_data": f"ack:{ack.nonce}"}
+        payload["reply_markup"] = {"inline_keyboard": [[button]]}
+    telegram_call("sendMessage", payload)
+    # Telegram answers with the message it has put in the chat.
+    return True
+
+
+def send_email(recipient: str, subject: str, body: str, ack: Ack | None = None) -> bool:
     try:
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient], fail_silently=False)
     except OSError as error:
         raise SendError(f"SMTP: {error}") from None
+    return False
 
 
 SENDERS = {"slack": send_slack, "telegram": send_telegram, "email": send_email}
@@ -112,5 +166,6 @@ def secret_free(text: str) -> str:
         settings.SLACK_WEBHOOK_URL,
         settings.TELEGRAM_BOT_TOKEN,
         settings.EMAIL_HOST_PASSWORD,
+        settings.SLACK_SIGNING_SECRET,
     ]
     return SecretMasker(lambda stream, text: None, [s for s in secrets if s]).mask(text)

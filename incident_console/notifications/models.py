@@ -41,6 +41,12 @@ class Notification(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Receipts beyond "sent": the channel said it reached the chat (Telegram does), and the
+    # page it carried was acknowledged.
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    # A page's step (oncall.AckToken.nonce): the message carries its acknowledgement link/button.
+    ack_nonce = models.CharField(max_length=40, blank=True, db_index=True)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -48,6 +54,15 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} to {self.recipient} ({self.status})"
+
+    @property
+    def receipt(self) -> str:
+        """The furthest this message got: failed, pending, sent, delivered or acknowledged."""
+        if self.acknowledged_at:
+            return "acknowledged"
+        if self.delivered_at:
+            return "delivered"
+        return self.status
 
 
 class EscalationTimer(models.Model):

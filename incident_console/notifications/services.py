@@ -19,12 +19,14 @@ from incident_console.incidents.timeline import timeline_add
 from incident_console.notifications.channels import (
     RECIPIENT_SETTING,
     SENDERS,
+    Ack,
     SendError,
     channel_problems,
     configured_channels,
     secret_free,
 )
 from incident_console.notifications.models import Notification
+from incident_console.oncall.links import ack_token, ack_url
 
 log = logging.getLogger(__name__)
 PENDING, FAILED = Notification.Status.PENDING, Notification.Status.FAILED
@@ -72,6 +74,7 @@ def notify(
     actor=None,
     quiet: bool = False,
     what: str = "",
+    ack_nonce: str = "",
 ) -> list[Notification]:
     """Queue one notification per channel and recipient and send them after commit.
 
@@ -83,6 +86,9 @@ def notify(
 
     ``subject``, ``body`` and ``what`` may be lazy text: they are written in the site's
     language, whoever's request caused them, and so is each channel's reason for not sending.
+
+    ``ack_nonce`` makes each message a page: sent with a signed acknowledgement link (and a
+    button where the channel has them) for that page's step.
     """
     subject, body, what = (in_site_language(text) for text in (subject, body, what))
     with translation.override(settings.LANGUAGE_CODE):
@@ -102,6 +108,7 @@ def notify(
             last_error=problems.get(channel, ""),
             any_channel=any_channel,
             next_attempt_at=timezone.now(),
+            ack_nonce=ack_nonce,
         )
         for channel in wanted
         for recipient in _recipients(channel, contacts)
@@ -176,16 +183,19 @@ def notification_send(*, notification_id: int, now=None) -> Notification | None:
     if problem:
         return _not_sent(notification, problem)
     notification.recipient = notification.recipient or configured_channels()[notification.channel]
+    body, ack = _with_ack(notification)
     try:
-        SENDERS[notification.channel](
-            notification.recipient, notification.subject, notification.body
-        )
+        with translation.override(settings.LANGUAGE_CODE):
+            delivered = SENDERS[notification.channel](
+                notification.recipient, notification.subject, body, ack
+            )
     except (SendError, Exception) as error:  # noqa: BLE001 - any failure is retried, then recorded
         return _failed(notification, secret_free(str(error))[:500])
     notification.status = Notification.Status.SENT
     notification.sent_at = timezone.now()
+    notification.delivered_at = notification.sent_at if delivered else None
     notification.attempts += 1
-    notification.save(update_fields=["recipient", "status", "sent_at", "attempts"])
+    notification.save(update_fields=["recipient", "status", "sent_at", "delivered_at", "attempts"])
     _record(
         notification,
         format_lazy(
@@ -196,6 +206,18 @@ def notification_send(*, notification_id: int, now=None) -> Notification | None:
         ),
     )
     return notification
+
+
+def _with_ack(notification: Notification) -> tuple[str, Ack | None]:
+    """A page's body with its acknowledgement link, signed now (its expiry counts from the
+    send), and what the channel's button carries."""
+    if not notification.ack_nonce:
+        return notification.body, None
+    nonce, channel = notification.ack_nonce, notification.channel
+    link = in_site_language(
+        format_lazy(gettext_lazy("Acknowledge: {url}"), url=ack_url(nonce, channel))
+    )
+    return f"{notification.body}\n\n{link}", Ack(nonce=nonce, token=ack_token(nonce, channel))
 
 
 def _failed(notification: Notification, error: str) -> Notification:

@@ -90,6 +90,21 @@ def test_a_level_naming_nobody_of_the_site_is_reported(copy):
     ]
 
 
+def test_a_rotation_naming_nobody_of_the_site_is_reported_with_its_line(copy):
+    replace(
+        copy / "rotation.yaml", "people: [Lead DevOps, Backup DevOps]", "people: [Lead DevOps, CTO]"
+    )
+    assert problems(copy) == [
+        f"{copy}/rotation.yaml:9: rotations[0]: no person with role 'CTO' in contacts.yaml"
+    ]
+
+
+def test_a_site_without_rotation_yaml_pages_nobody(copy):
+    (copy / "rotation.yaml").unlink()
+    loaded, errors = read_site(copy)
+    assert errors == [] and loaded.rotation.rotations == [] and loaded.rotation.ack_minutes == {}
+
+
 def test_a_backups_duty_without_its_prefix_is_refused_with_file_and_line(copy):
     replace(copy / "maintenance.yaml", "    prefix: postgres/full/\n", "")
     loaded, errors = read_site(copy)
