@@ -19,7 +19,10 @@ from dataclasses import dataclass
 SHELL_LANGUAGES = {"", "bash", "sh", "shell", "console", "zsh", "shell-session", "terminal", "ksh"}
 # Languages whose blocks are terminal sessions, where "# " is root's prompt, not a comment.
 SESSION_LANGUAGES = {"console", "shell-session", "terminal"}
-_WHO = r"(?:\[[^\]\n]{1,80}\]\s?|[\w.-]{1,64}@[\w.-]{1,64}(?::[^\s$#]{0,200})?\s?)?"
+_WHO = (
+    r"(?:\[[^\]\n]{1,80}\]\s?|[\w.-]{1,64}@[\w.-]{1,64}(?::[^\s$#]{0,200})?\s?"
+    r"|[\w.-]{1,64}(?::[^\s$#]{0,200})?)?"
+)
 USER_PROMPT = re.compile(rf"\s*+{_WHO}\$(?:\s|$)")
 ANY_PROMPT = re.compile(rf"\s*+{_WHO}[$#](?:\s|$)")
 CONTINUATION_PROMPT = re.compile(r"\s*+> ?")
@@ -30,7 +33,7 @@ REPL_PROMPTS = (
     (re.compile(r"\s*+[A-Za-z_]\w{0,62}+[-('\"][#>] "), "psql", True),
     (re.compile(r"\s*+mysql> "), "mysql", False),
     (re.compile(r"\s*+-> "), "mysql", True),
-    (re.compile(r"\s*+[\w.-]{1,253}+:\d{1,5}+(?:\[\d{1,3}\])?> "), "redis", False),
+    (re.compile(r"\s*+[\w.-]{1,253}+:\d{1,5}+(?:\[\d{1,3}\])?>(?: |$)"), "redis", False),
 )
 # A word a command line may start with: not a timestamp, a number or punctuation.
 COMMAND_WORD = re.compile(r"\s*+(?:sudo\s+)?[A-Za-z_./~$][\w./~${}+-]*+(?:\s|$)")
@@ -143,7 +146,8 @@ class _Session(_Reader):
                 continue
             if repl:
                 self._output_done()
-                self.last = self.finish_typed(line[repl[0] :], repl[1])
+                if line[repl[0] :].strip():  # a prompt with nothing typed is the session's end
+                    self.last = self.finish_typed(line[repl[0] :], repl[1])
             elif match := self.prompt.match(line):
                 self._output_done()
                 if self.gather(line[match.end() :]):

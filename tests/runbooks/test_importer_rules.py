@@ -260,3 +260,18 @@ def test_every_line_of_the_seed_is_accounted_for_with_where_it_went():
         "title of the code that follows"
     )  # 1. **Проверка статуса БД:**
     assert "notes to review" in result.ledger[10]
+
+
+def test_a_redis_session_opened_from_a_host_prompt_gives_what_was_typed_and_its_output():
+    block = [
+        "worker$ redis-cli -h 10.0.0.1",
+        "10.0.0.1:6379> info replication",
+        "# Replication",
+        "role:master",
+        "10.0.0.1:6379>",
+    ]
+    commands = split_commands(block)
+    assert [(c.text, c.shell, c.expected_output) for c in commands] == [
+        ("redis-cli -h 10.0.0.1", "", ""),
+        ("info replication", "redis", "# Replication\nrole:master"),
+    ]
