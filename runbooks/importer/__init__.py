@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from runbooks.importer.commands import split_commands
 from runbooks.importer.limits import LIMITS, Budget, ImportRefused
-from runbooks.importer.markdown import FENCE, Block, Section, read_markdown
+from runbooks.importer.markdown import FENCE, Section, read_markdown
 from runbooks.importer.scenarios import (
     FOLLOW_THE_DOCUMENT,
     SEE_THE_NOTES,
@@ -46,6 +46,10 @@ __all__ = [
 CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
 LATIN = re.compile(r"[a-z]", re.IGNORECASE)
 # libyaml's emitter, where PyYAML has it, is about ten times faster on a large document.
+# Past this many, sections kept out are counted in one note (their lines stay accounted for).
+MAX_KEPT_OUT_NOTES = 100
+# A person reads the notes before saving: past this many the rest are counted, not listed.
+MAX_NOTES = 500
 SafeDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
@@ -125,11 +129,18 @@ class _DocumentImporter:
         self.slugs = Unique()
         self.budget = Budget()
         self.commands: list[ImportedCommand] = []
+        self.kept_out_count = 0
         self.validated: list[Runbook] = []
         self.invalid: dict[str, str] = {}
 
     def result(self) -> ImportResult:
         review = sorted(self.review, key=lambda r: r.line)
+        if len(review) > MAX_NOTES:
+            more = len(review) - MAX_NOTES
+            review = review[:MAX_NOTES] + [Review(0, f"… and {more} more notes like these")]
+        if self.kept_out_count > MAX_KEPT_OUT_NOTES:
+            more = self.kept_out_count - MAX_KEPT_OUT_NOTES
+            review.append(Review(0, f"… and {more} more sections that are not scenarios: kept out"))
         return ImportResult(
             self.runbooks,
             review,
@@ -140,7 +151,7 @@ class _DocumentImporter:
         )
 
     def walk(self, section: Section) -> None:
-        self.kept_out(section, own_blocks_only=True)
+        self.kept_out(section)
         for child in section.children:
             if is_scenario(child):
                 self.scenario(child)
@@ -159,28 +170,22 @@ class _DocumentImporter:
         )
         self.scenario(top)
 
-    def kept_out(self, section: Section, *, own_blocks_only: bool) -> None:
-        """A section that is not a scenario: its text is listed for review, by line."""
-        blocks = section.blocks
-        if not blocks:
+    def kept_out(self, section: Section) -> None:
+        """A section that is not a scenario: its text is listed for review, by line (a plain
+        one without being parsed)."""
+        lines = section.body_lines()
+        for line in lines:
+            self.ledger.put_line(line, "notes to review")
+        if not lines:
             return
-        blocks = [b for b in blocks if b.kind != "rule"]
-        for block in section.blocks:
-            self.ledger.put(block, "notes to review")
-        if not blocks:
+        self.kept_out_count += 1
+        if self.kept_out_count > MAX_KEPT_OUT_NOTES:
             return
         name = (
             f"section “{section.title}”" if section.title else "the text before the first heading"
         )
-        last = max(b.last_line for b in blocks)
-        lines = f"lines {blocks[0].first_line}–{last}" if last > blocks[0].first_line else ""
-        kinds = _kinds(blocks)
-        self.review.append(
-            Review(
-                blocks[0].first_line,
-                f"{name} is not a scenario: kept out ({lines + ', ' if lines else ''}{kinds})",
-            )
-        )
+        span = f"lines {lines[0]}–{lines[-1]}" if lines[-1] > lines[0] else f"line {lines[0]}"
+        self.review.append(Review(lines[0], f"{name} is not a scenario: kept out ({span})"))
 
     def scenario(self, section: Section) -> None:
         self.budget.spend("scenarios")
@@ -242,10 +247,3 @@ def _notes_in(notes: list[str], language: str) -> list[Any]:
     return [
         {"en": str(note)} if isinstance(note, Said) and not english else str(note) for note in notes
     ]
-
-
-def _kinds(blocks: list[Block]) -> str:
-    names = {"paragraph": "text", "item": "list", "code": "code", "table": "table",
-             "html": "HTML", "front_matter": "front matter", "reference": "links",
-             "reference_continued": "links"}  # fmt: skip
-    return ", ".join(dict.fromkeys(names.get(b.kind, b.kind) for b in blocks))

@@ -64,8 +64,26 @@ class Section:
 
     @property
     def children(self) -> list[Section]:
-        self._parse()
+        if not self.plain:  # a plain body holds no setext heading: nothing to parse for
+            self._parse()
         return self._children
+
+    @property
+    def plain(self) -> bool:
+        """Whether the body certainly holds no bold label, no code and no setext heading: then
+        it need not be parsed to tell whether the section is a scenario (a document of many
+        prose sections is read in one pass)."""
+        if self._parsed:
+            return not any(b.kind == "code" or b.label for b in self._blocks)
+        return not any(NOT_PLAIN.search(line) for line in self._body)
+
+    def body_lines(self) -> list[int]:
+        """The numbers of the body's non-blank lines, parsed or not."""
+        given = [line for block in self._blocks for line in block.lines]  # the front matter
+        if self._parsed:
+            return given
+        body = enumerate(self._body, start=self._body_line)
+        return given + [number for number, line in body if line.strip()]
 
     def all_blocks(self) -> Iterator[Block]:
         yield from self.blocks
@@ -98,6 +116,9 @@ class Section:
         self._body = []
 
 
+# What makes a body worth parsing before deciding: bold, code (fenced or indented, or an HTML
+# block that may hide one), a setext underline.
+NOT_PLAIN = re.compile(r"\*\*|__|^\s*+(?:```|~~~|<)|^(?: {4}|\t)|^ {0,3}(?:=+|-+)\s*$")
 ATX = re.compile(r" {0,3}+(#{1,6})(?:[ \t]++(.*))?$")
 FENCE = re.compile(r"\s*+(`{3,}+|~{3,}+)")
 
@@ -147,7 +168,12 @@ def _heading_title(text: str) -> str:
     without = title.rstrip("#")
     if without != title and (not without or without[-1] in " \t"):
         title = without.rstrip()
-    return _plain(_PARSER.parseInline(title)[0]) if title else ""
+    if not INLINE_MARKUP.search(title):
+        return title
+    return _plain(_PARSER.parseInline(title)[0])
+
+
+INLINE_MARKUP = re.compile(r"[*_`\[\]<>\\&!~]")
 
 
 def _front_matter(lines: list[str]) -> Block | None:

@@ -125,20 +125,26 @@ def is_scenario(section: Section) -> bool:
     if _named_parts(section):
         return True
     kinds = {section_kind(c.title) for c in section.children}
-    code = any(b.kind == "code" for b in section.all_blocks())
+    code = _has_code(section)
     numbered = all(STEP_TITLE.match(c.title) for c in section.children)
     if section.children and code and numbered and not any(map(_named_parts, section.children)):
         return True
     if "description" in kinds and code:
         return True
-    return not section.children and any(b.kind == "code" for b in section.blocks)
+    return (
+        not section.children and not section.plain and any(b.kind == "code" for b in section.blocks)
+    )
+
+
+def _has_code(section: Section) -> bool:
+    own = not section.plain and any(b.kind == "code" for b in section.blocks)
+    return own or any(map(_has_code, section.children))
 
 
 def _named_parts(section: Section) -> bool:
     """Whether a section names its symptoms or actions, by a label or a sub-heading (when no
     sub-section names its own: then the sub-sections are the scenarios)."""
-    kinds = {section_kind(b.label) for b in section.blocks if b.label}
-    if {"symptoms", "actions"} & kinds:
+    if _labelled(section):
         return True
     kinds = {section_kind(c.title) for c in section.children}
     if not {"symptoms", "actions"} & kinds:
@@ -147,7 +153,9 @@ def _named_parts(section: Section) -> bool:
 
 
 def _labelled(section: Section) -> bool:
-    return any(section_kind(b.label) in ("symptoms", "actions") for b in section.blocks if b.label)
+    return not section.plain and any(
+        section_kind(b.label) in ("symptoms", "actions") for b in section.blocks if b.label
+    )
 
 
 @dataclass

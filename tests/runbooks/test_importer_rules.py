@@ -275,3 +275,13 @@ def test_a_redis_session_opened_from_a_host_prompt_gives_what_was_typed_and_its_
         ("redis-cli -h 10.0.0.1", "", ""),
         ("info replication", "redis", "# Replication\nrole:master"),
     ]
+
+
+def test_a_document_of_thousands_of_prose_sections_lists_a_hundred_and_counts_the_rest():
+    text = "## Real\n```\nls\n```\n" + "## Heading\nSome text under it.\n" * 3000
+    result = import_markdown(text)
+    kept_out = [note for note in result.unmapped if "is not a scenario" in note]
+    assert len(kept_out) == 100
+    assert result.unmapped[-1] == "… and 2900 more sections that are not scenarios: kept out"
+    lines = [n for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    assert all(n in result.ledger for n in lines)
