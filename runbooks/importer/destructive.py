@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from executors.shellwords import SHELLS, program_of, unwrap
+from runbooks.importer.placeholders import PLACEHOLDERS
 
 Level = Literal["safe", "confirm", "destructive"]
 
@@ -197,7 +198,8 @@ def classify(command: str) -> Verdict:
     for name, pattern in DESTRUCTIVE_RULES:
         if pattern.search(command):
             return Verdict("destructive", name)
-    first_line = command.split("<<", 1)[0]
+    # A placeholder (<my-namespace>) is a value, not a redirection.
+    first_line = PLACEHOLDERS.sub("value", command).split("<<", 1)[0]
     if WRITE_REDIRECT.search(_without_quotes(first_line)):
         return Verdict("confirm", "writes to a file")
     for words in _simple_commands(first_line):

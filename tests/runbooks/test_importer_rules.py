@@ -285,3 +285,7 @@ def test_a_document_of_thousands_of_prose_sections_lists_a_hundred_and_counts_th
     assert result.unmapped[-1] == "… and 2900 more sections that are not scenarios: kept out"
     lines = [n for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
     assert all(n in result.ledger for n in lines)
+
+
+def test_an_angle_bracket_placeholder_is_not_read_as_a_redirection():
+    assert classify("kubectl -n <my-namespace> get pods").level == "safe"
