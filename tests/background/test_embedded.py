@@ -43,7 +43,7 @@ def beat():
 
 def test_the_beat_schedule_names_the_housekeeping_tasks_it_runs():
     tasks = {entry["task"] for entry in django_settings.CELERY_BEAT_SCHEDULE.values()}
-    assert tasks == {"runs.reap_lost_runs", "notifications.tick"}
+    assert tasks == {"runs.reap_lost_runs", "notifications.tick", "oncall.tick"}
 
 
 def test_it_declares_lost_a_run_whose_worker_went_silent(incident, user, settings, beat):
