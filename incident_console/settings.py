@@ -14,7 +14,15 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from incident_console.env import env_bool, env_float, env_int, env_list, env_networks, env_str
+from incident_console.env import (
+    env_bool,
+    env_choice,
+    env_float,
+    env_int,
+    env_list,
+    env_networks,
+    env_str,
+)
 from runbooks.site import SiteError, read_site_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -330,10 +338,12 @@ NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 5, minimum=1)
 NOTIFY_RETRY_BASE = env_float("NOTIFY_RETRY_BASE", 10.0, minimum=0.1)
 NOTIFY_SENDING_STALE = env_float("NOTIFY_SENDING_STALE", 120.0, minimum=1.0)
 # On-call pages: how long an acknowledgement link or button works; the Slack app's signing
-# secret (its interactive buttons are offered only with it); seconds one getUpdates long poll
-# of `manage.py telegram_poll` waits (the beat tick polls without waiting).
+# secret (its interactive buttons are offered only with it); who reads the bot's button presses
+# (Telegram answers 409 to a getUpdates that overlaps another, so exactly one reader): the beat
+# tick, without waiting, or `manage.py telegram_poll`, long polling TELEGRAM_POLL_WAIT seconds.
 ACK_LINK_MAX_AGE = env_int("ACK_LINK_MAX_AGE", 24 * 3600, minimum=60)
 SLACK_SIGNING_SECRET = env_str("SLACK_SIGNING_SECRET")
+TELEGRAM_POLL = env_choice("TELEGRAM_POLL", "beat", ("beat", "command"))
 TELEGRAM_POLL_WAIT = env_int("TELEGRAM_POLL_WAIT", 25, minimum=0)
 
 # Alertmanager webhook: without a token the endpoint refuses everything.

@@ -94,6 +94,12 @@ class ConsoleProcesses:
                 raise RuntimeError(f"celery worker did not start; see {process.log.name}")
         return process
 
+    def beat(self, name: str = "beat") -> subprocess.Popen:
+        """``celery beat`` with the settings' scheduler (django-celery-beat's, in the database)."""
+        process = celery_process("beat", log_name=f"celery-{name}.log", env=self.env())
+        self.started.append(process)
+        return process
+
     def web(self, name: str = "web") -> str:
         """A uvicorn process serving the console; returns its base URL."""
         process, url = start_console(

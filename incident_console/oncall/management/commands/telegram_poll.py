@@ -9,7 +9,8 @@ from incident_console.oncall.telegram import telegram_poll_once
 class Command(BaseCommand):
     help = (
         "Read the Telegram bot's button presses by long polling (getUpdates) and acknowledge "
-        "the pages they answer; runs until stopped, or once with --once."
+        "the pages they answer; runs until stopped, or once with --once.  Needs "
+        "TELEGRAM_POLL=command, which stops the beat tick from polling too."
     )
 
     def add_arguments(self, parser):
@@ -18,6 +19,12 @@ class Command(BaseCommand):
     def handle(self, *args, once: bool = False, **options):
         if not settings.TELEGRAM_BOT_TOKEN:
             raise CommandError("TELEGRAM_BOT_TOKEN is not set")
+        if settings.TELEGRAM_POLL != "command":
+            raise CommandError(
+                "TELEGRAM_POLL is not 'command': the beat tick reads the bot's updates, and "
+                "Telegram refuses two readers at once (409). Set TELEGRAM_POLL=command to "
+                "long-poll here instead."
+            )
         while True:
             handled = telegram_poll_once(wait=settings.TELEGRAM_POLL_WAIT)
             if once:
