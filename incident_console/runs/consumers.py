@@ -55,9 +55,11 @@ class RunOutputConsumer(GroupConsumer):
         await self.accept()
         if not self.live:
             await self.send_json({"type": "live", "live": False})
+        # The run is read before its chunks: when it had ended by then, every chunk was stored
+        # before, so the final status never overtakes the last lines.
+        run = await _load_run(self.run_id, user)
         async with self.sending:
             await self._send_stored(before=None)
-        run = await _load_run(self.run_id, user)
         if run is not None and run.is_finished:
             await self._send_status(run.status, run.exit_code)
         else:

@@ -7,6 +7,7 @@ from channels.testing import WebsocketCommunicator
 from rest_framework.authtoken.models import Token
 
 from incident_console.asgi import application
+from incident_console.runs import consumers
 from incident_console.runs.broadcast import run_group
 from incident_console.runs.models import OutputChunk, StepRun
 from incident_console.runs.services import step_run_start
@@ -98,6 +99,27 @@ async def test_the_final_status_comes_after_every_chunk(run, token):
     }
     await get_channel_layer().group_send(run_group(run.pk), status)
     assert await receive_seqs(communicator, 2) == [6, "succeeded"]
+    await communicator.disconnect()
+
+
+async def test_a_client_connecting_as_the_run_ends_gets_every_chunk_before_the_status(
+    run, token, monkeypatch
+):
+    """The last chunks are stored and the run ends while the client's connection is set up."""
+    load_run = consumers._load_run
+    loads = 0
+
+    async def run_ends_meanwhile(run_id, user):
+        nonlocal loads
+        loads += 1
+        if loads == 2:
+            await sync_to_async(store)(run, 6, 7)
+            await sync_to_async(StepRun.objects.filter(pk=run.pk).update)(status="succeeded")
+        return await load_run(run_id, user)
+
+    monkeypatch.setattr(consumers, "_load_run", run_ends_meanwhile)
+    communicator, _, _ = await connect(run.pk, token)
+    assert await receive_seqs(communicator, 8) == [1, 2, 3, 4, 5, 6, 7, "succeeded"]
     await communicator.disconnect()
 
 
