@@ -2,10 +2,10 @@
 
 Executors emit line by line from their own thread; one flusher thread writes them as chunks
 with a per-run ``seq``, then broadcasts them.  Output after a quiet spell is flushed at once
-(up to ``eager_flushes`` times per ``flush_interval``); a flood, once that allowance is spent,
-is batched every ``flush_interval`` seconds or ``flush_lines`` lines.  The same thread beats
-the run's heartbeat and notices a cancel request.  Only this thread writes chunks, so ``seq``
-order is output order.
+(up to ``eager_flushes`` times and ``eager_lines`` lines per ``flush_interval``); a flood, once
+that allowance is spent, is batched every ``flush_interval`` seconds or ``flush_lines`` lines.
+The same thread beats the run's heartbeat and notices a cancel request.  Only this thread
+writes chunks, so ``seq`` order is output order.
 """
 
 from __future__ import annotations
@@ -89,6 +89,7 @@ class OutputRecorder:
         kill_on_limit: bool = True,
         idle_timeout: float | None = None,
         eager_flushes: int = 0,
+        eager_lines: int = 0,
     ) -> None:
         self.run_id = run_id
         self.cancel = cancel
@@ -101,6 +102,7 @@ class OutputRecorder:
         self.kill_on_limit = kill_on_limit
         self.idle_timeout = idle_timeout
         self.eager_flushes = eager_flushes
+        self.eager_lines = eager_lines
         self.last_seq = 0
         self.bytes = 0
         self.accepted_bytes = 0
@@ -112,6 +114,7 @@ class OutputRecorder:
         self._pending: list[tuple[str, str]] = []
         self._pending_lines = 0
         self._allowance = float(eager_flushes)
+        self._lines_allowance = float(eager_lines)
         self._allowance_at = time.monotonic()
         self._unsaved: list[dict] = []
         self._uncertain = False
@@ -140,21 +143,27 @@ class OutputRecorder:
                 return
             self.accepted_bytes += size
             self._pending.append((stream, text))
-            self._pending_lines += text.count("\n") or 1
-            due = self._pending_lines >= self.flush_lines or self._flush_at_once(now)
+            lines = text.count("\n") or 1
+            self._pending_lines += lines
+            due = self._pending_lines >= self.flush_lines or self._flush_at_once(now, lines)
         if due:
             self._wake.set()
 
-    def _flush_at_once(self, now: float) -> bool:
-        """Spend one of the allowed eager flushes (a token bucket refilled at ``eager_flushes``
-        per ``flush_interval``).  None is spent while a flush is already due, nor while the
-        database is unreachable: the retries keep their backoff."""
+    def _flush_at_once(self, now: float, lines: int) -> bool:
+        """Whether output just emitted goes out now: two token buckets, refilled every
+        ``flush_interval`` with ``eager_flushes`` flushes and ``eager_lines`` lines, must both
+        allow it.  A flood spends the lines at once and then waits for the tick.  Nothing is
+        flushed early while a flush is already due, nor while the database is unreachable:
+        the retries keep their backoff."""
+        share = (now - self._allowance_at) / self.flush_interval
+        self._allowance_at = now
+        self._allowance = min(self.eager_flushes, self._allowance + share * self.eager_flushes)
+        # In debt for at most one interval's worth: a flood is not remembered once it is over.
+        refilled = min(self.eager_lines, self._lines_allowance + share * self.eager_lines)
+        self._lines_allowance = max(-self.eager_lines, refilled - lines)
         if self._wake.is_set() or self._uncertain:
             return False
-        refill = (now - self._allowance_at) * self.eager_flushes / self.flush_interval
-        self._allowance = min(float(self.eager_flushes), self._allowance + refill)
-        self._allowance_at = now
-        if self._allowance < 1:
+        if self._allowance < 1 or self._lines_allowance < 0:
             return False
         self._allowance -= 1
         return True

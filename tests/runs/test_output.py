@@ -28,7 +28,7 @@ def running_run(incident, user):
     return run
 
 
-def recorder(run, *, flush_interval, eager_flushes):
+def recorder(run, *, flush_interval, eager_flushes, eager_lines=1000):
     return OutputRecorder(
         run.pk,
         threading.Event(),
@@ -37,6 +37,7 @@ def recorder(run, *, flush_interval, eager_flushes):
         heartbeat_interval=AN_HOUR,
         fence_after=2 * AN_HOUR,
         eager_flushes=eager_flushes,
+        eager_lines=eager_lines,
     )
 
 
@@ -92,6 +93,17 @@ def test_a_flood_is_batched_once_the_eager_flushes_are_spent(running_run):
     # At most the three eager flushes, then the rest together when the step ends.
     assert len(chunks) <= 4
     assert "".join(text for _, text in chunks) == "".join(lines)
+
+
+def test_a_flood_waits_for_the_tick_once_it_has_spent_the_eager_lines(running_run):
+    with recorder(running_run, flush_interval=AN_HOUR, eager_flushes=5, eager_lines=100) as output:
+        output.emit("stdout", "first\n")
+        wait_for(lambda: len(stored(running_run)) == 1)
+        output.emit("stdout", "".join(f"flood {i}\n" for i in range(500)))
+        output.emit("stdout", "more\n")
+        time.sleep(0.5)
+        assert stored(running_run) == [(1, "first\n")], "the flood waits for the tick"
+    assert "".join(text for _, text in stored(running_run)).endswith("flood 499\nmore\n")
 
 
 def test_no_line_is_lost_or_stored_twice_between_quiet_spells_and_floods(running_run):
