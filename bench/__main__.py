@@ -17,36 +17,58 @@ RESULTS = ROOT / "bench" / "results.json"
 
 def main() -> int:
     quick = "--quick" in sys.argv
+    only = _only(sys.argv)
     sizes = {
         "throughput": 20_000 if quick else 200_000,
         "latency": 300 if quick else 3000,
         "clicks": 10 if quick else 50,
         "concurrent": 10 if quick else 50,
         "concurrent_lines": 500 if quick else 2000,
+        "fanout_lines": 300 if quick else 1000,
+    }
+    benchmarks = {
+        "throughput": lambda base, token, env: streaming.throughput(
+            base, token, sizes["throughput"]
+        ),
+        "baseline": lambda base, token, env: streaming.baseline(sizes["throughput"]),
+        "latency": lambda base, token, env: streaming.latency(base, token, sizes["latency"], 100),
+        "click_to_first_line": lambda base, token, env: streaming.click_to_first_line(
+            base, token, sizes["clicks"]
+        ),
+        "concurrency": lambda base, token, env: streaming.concurrency(
+            base, token, sizes["concurrent"], sizes["concurrent_lines"]
+        ),
+        "fanout": lambda base, token, env: streaming.fanout(
+            base, token, watchers=100, joiners=20, lines=sizes["fanout_lines"], rate=100
+        ),
+        "pages": lambda base, token, env: _pages(env),
+        "importer": lambda base, token, env: importer.importer(base, env, repeat=1 if quick else 3),
     }
     var = Path(tempfile.mkdtemp(prefix="bench-"))
     with service_stack(var) as (base, token, env):
         report = {
-            "throughput": streaming.throughput(base, token, sizes["throughput"]),
-            "baseline": streaming.baseline(sizes["throughput"]),
-            "latency": streaming.latency(base, token, sizes["latency"], 100),
-            "click_to_first_line": streaming.click_to_first_line(base, token, sizes["clicks"]),
-            "concurrency": streaming.concurrency(
-                base, token, sizes["concurrent"], sizes["concurrent_lines"]
-            ),
-            "pages": _pages(env),
-            "importer": importer.importer(base, env, repeat=1 if quick else 3),
+            name: benchmark(base, token, env)
+            for name, benchmark in benchmarks.items()
+            if only is None or name in only
         }
     results = _summary(report)
     results["machine"] = {
         "cpus": os.cpu_count(),
         "python": platform.python_version(),
         "platform": platform.platform(),
+        "load_average": os.getloadavg(),
         "quick": quick,
     }
     RESULTS.write_text(json.dumps({**results, "details": report}, indent=2))
     _print(results)
     return 0
+
+
+def _only(argv: list[str]) -> set[str] | None:
+    """``--only latency,throughput`` runs just those benchmarks (for a look while working)."""
+    if "--only" not in argv:
+        return None
+    return set(argv[argv.index("--only") + 1].split(","))
 
 
 def _pages(env: dict) -> dict:
@@ -60,22 +82,61 @@ def _pages(env: dict) -> dict:
 
 
 def _summary(report: dict) -> dict:
-    pages = report["pages"]
+    summary: dict = {}
+    for name, summarise in SUMMARIES.items():
+        if all(part in report for part in name.split("+")):
+            summary.update(summarise(report))
+    return summary
+
+
+def _throughput(report: dict) -> dict:
     return {
         "throughput_lines_per_s": report["throughput"]["lines_per_s"],
         "baseline_lines_per_s": report["baseline"]["lines_per_s"],
         "throughput_ratio": round(
             report["throughput"]["lines_per_s"] / report["baseline"]["lines_per_s"], 3
         ),
+    }
+
+
+def _latency(report: dict) -> dict:
+    return {
         "latency_p50_ms": report["latency"]["p50_ms"],
         "latency_p95_ms": report["latency"]["p95_ms"],
         "latency_p99_ms": report["latency"]["p99_ms"],
+    }
+
+
+def _first_line(report: dict) -> dict:
+    return {
         "first_line_p50_ms": report["click_to_first_line"]["p50_ms"],
         "first_line_p99_ms": report["click_to_first_line"]["p99_ms"],
+    }
+
+
+def _concurrency(report: dict) -> dict:
+    return {
         "concurrent_runs": report["concurrency"]["runs"],
         "concurrent_lost_lines": report["concurrency"]["lost_lines"],
         "concurrent_duplicated_lines": report["concurrency"]["duplicated_lines"],
         "concurrent_lines_per_s": report["concurrency"]["lines_per_s"],
+    }
+
+
+def _fanout(report: dict) -> dict:
+    return {
+        "fanout_watchers": report["fanout"]["watchers"],
+        "fanout_p50_ms": report["fanout"]["p50_ms"],
+        "fanout_p99_ms": report["fanout"]["p99_ms"],
+        "fanout_lost_lines": report["fanout"]["lost_lines"],
+        "fanout_duplicated_lines": report["fanout"]["duplicated_lines"],
+        "fanout_joiners_ok": f"{report['fanout']['joiners_ok']}/{report['fanout']['joiners']}",
+    }
+
+
+def _pages_summary(report: dict) -> dict:
+    pages = report["pages"]
+    return {
         "page_p50_ms": max(pages["incident"]["big"]["p50_ms"], pages["timeline"]["big"]["p50_ms"]),
         "page_queries": max(
             pages["incident"]["big"]["queries"], pages["timeline"]["big"]["queries"]
@@ -83,9 +144,26 @@ def _summary(report: dict) -> dict:
         "page_queries_small": max(
             pages["incident"]["small"]["queries"], pages["timeline"]["small"]["queries"]
         ),
+    }
+
+
+def _importer(report: dict) -> dict:
+    return {
         "import_max_s": max(shape["import_s"] for shape in report["importer"].values()),
         "import_preview_max_s": max(shape["preview_s"] for shape in report["importer"].values()),
     }
+
+
+# Which summary keys come from which benchmarks ("a+b": needs both).
+SUMMARIES = {
+    "throughput+baseline": _throughput,
+    "latency": _latency,
+    "click_to_first_line": _first_line,
+    "concurrency": _concurrency,
+    "fanout": _fanout,
+    "pages": _pages_summary,
+    "importer": _importer,
+}
 
 
 def _print(results: dict) -> None:

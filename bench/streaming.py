@@ -34,6 +34,14 @@ def start_run(base: str, token: str, incident: int, step: str, params: dict) -> 
     )["run"]
 
 
+OUTPUT = ("output", "output_batch")
+
+
+def chunks_of(message: dict) -> list[dict]:
+    """A frame holds one chunk or a batch of them."""
+    return message["chunks"] if message["type"] == "output_batch" else [message]
+
+
 async def follow(base: str, token: str, run: int, on_chunk=None) -> dict:
     """Read a run's socket to its final status; return seqs, line count and timings."""
     url = base.replace("http://", "ws://") + f"/ws/runs/{run}/?after=0"
@@ -43,14 +51,15 @@ async def follow(base: str, token: str, run: int, on_chunk=None) -> dict:
     ) as socket:
         async for raw in socket:
             message = json.loads(raw)
-            if message["type"] == "output":
+            if message["type"] in OUTPUT:
                 first_at = first_at or time.perf_counter()
-                seqs.append(message["seq"])
-                lines += message["text"].count("\n")
-                by_seq[message["seq"]] = message["text"].count("\n")
-                if on_chunk:
-                    on_chunk(message["text"])
-            elif message["status"] not in ("queued", "running"):
+                for chunk in chunks_of(message):
+                    seqs.append(chunk["seq"])
+                    lines += chunk["text"].count("\n")
+                    by_seq[chunk["seq"]] = chunk["text"].count("\n")
+                    if on_chunk:
+                        on_chunk(chunk["text"])
+            elif message["type"] == "status" and message["status"] not in ("queued", "running"):
                 return {
                     "seqs": seqs,
                     "lines": lines,
@@ -169,4 +178,67 @@ def concurrency(base: str, token: str, runs: int, lines: int) -> dict:
         "total_lines": total,
         "lines_per_s": round(total / seconds),
         "seconds": round(seconds, 2),
+    }
+
+
+async def watch(base: str, token: str, run: int) -> dict:
+    """Follow a paced run to its end as one viewer: which lines arrived, and how late those
+    printed while this viewer was connected came."""
+    url = base.replace("http://", "ws://") + f"/ws/runs/{run}/?after=0"
+    seqs, indexes, delays = [], [], []
+    async with websockets.connect(
+        url, additional_headers={"Authorization": f"Token {token}"}, max_size=None
+    ) as socket:
+        joined = time.time()
+        async for raw in socket:
+            message = json.loads(raw)
+            if message["type"] in OUTPUT:
+                now = time.time()
+                for chunk in chunks_of(message):
+                    seqs.append(chunk["seq"])
+                    for line in chunk["text"].splitlines():
+                        printed, _, index = line.split()
+                        indexes.append(int(index))
+                        if float(printed) >= joined:
+                            delays.append((now - float(printed)) * 1000)
+            elif message["type"] == "status" and message["status"] not in ("queued", "running"):
+                return {"seqs": seqs, "indexes": indexes, "delays": delays}
+    raise RuntimeError("socket closed before the run ended")
+
+
+def _received_once(viewer: dict, lines: int) -> tuple[int, int]:
+    """(lost, duplicated) lines of one viewer."""
+    unique = set(viewer["indexes"])
+    lost = len(set(range(lines)) - unique)
+    return lost, len(viewer["indexes"]) - len(unique)
+
+
+def fanout(base: str, token: str, watchers: int, joiners: int, lines: int, rate: int) -> dict:
+    """One paced run watched by ``watchers`` viewers from its start, and ``joiners`` more who
+    connect half-way and must still get the whole output, once."""
+    incident = open_incident(base, token)
+    run = start_run(base, token, incident, "paced", {"count": lines, "rate": rate})
+
+    async def everyone():
+        watching = [asyncio.create_task(watch(base, token, run)) for _ in range(watchers)]
+        await asyncio.sleep(lines / rate / 2)
+        joining = [asyncio.create_task(watch(base, token, run)) for _ in range(joiners)]
+        return await asyncio.gather(*watching), await asyncio.gather(*joining)
+
+    watching, joining = asyncio.run(everyone())
+    delays = [delay for viewer in watching for delay in viewer["delays"]]
+    outcomes = [_received_once(viewer, lines) for viewer in watching]
+    joined_outcomes = [_received_once(viewer, lines) for viewer in joining]
+    return {
+        "watchers": watchers,
+        "joiners": joiners,
+        "lines": lines,
+        "rate": rate,
+        "measured_lines": len(delays),
+        "p50_ms": round(percentile(delays, 50), 1),
+        "p99_ms": round(percentile(delays, 99), 1),
+        "max_ms": round(max(delays), 1),
+        "lost_lines": sum(lost for lost, _ in outcomes),
+        "duplicated_lines": sum(duplicated for _, duplicated in outcomes),
+        "joiners_ok": sum(1 for outcome in joined_outcomes if outcome == (0, 0)),
     }

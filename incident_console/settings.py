@@ -284,6 +284,11 @@ CELERY_BEAT_SCHEDULE = {
 EMBEDDED_WORKERS = env_int("EMBEDDED_WORKERS", 8, minimum=1)
 OUTPUT_FLUSH_INTERVAL = env_float("OUTPUT_FLUSH_INTERVAL", 0.1, minimum=0.01)
 OUTPUT_FLUSH_LINES = env_int("OUTPUT_FLUSH_LINES", 10000, minimum=1)
+# Output after a quiet spell is stored and pushed at once, up to this many times and lines
+# per flush interval; only output coming faster than that waits for the interval (and is
+# stored in few large chunks).  0: always wait.
+OUTPUT_EAGER_FLUSHES = env_int("OUTPUT_EAGER_FLUSHES", 20, minimum=0)
+OUTPUT_EAGER_LINES = env_int("OUTPUT_EAGER_LINES", 500, minimum=0)
 OUTPUT_MAX_BYTES = env_int("OUTPUT_MAX_BYTES", 64 * 1024 * 1024, minimum=1024)
 RUN_HEARTBEAT_INTERVAL = env_float("RUN_HEARTBEAT_INTERVAL", 5.0, minimum=0.1)
 RUN_LOST_AFTER = env_float("RUN_LOST_AFTER", 60.0, minimum=1.0)

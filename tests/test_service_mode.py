@@ -49,9 +49,10 @@ async def test_a_run_started_through_the_api_streams_live_from_the_worker(
     while not statuses or statuses[-1]["status"] in ("queued", "running"):
         assert time.monotonic() - started < 30
         message = await communicator.receive_json_from(timeout=10)
-        if message["type"] == "output":
-            seqs.append(message["seq"])
-            text += message["text"]
+        if message["type"] in ("output", "output_batch"):
+            for chunk in message.get("chunks", [message]):
+                seqs.append(chunk["seq"])
+                text += chunk["text"]
         else:
             statuses.append(message)
     await communicator.disconnect()

@@ -79,6 +79,8 @@ def _execute(run: StepRun) -> tuple[Result, str, OutputRecorder]:
         cancel,
         flush_interval=settings.OUTPUT_FLUSH_INTERVAL,
         flush_lines=settings.OUTPUT_FLUSH_LINES,
+        eager_flushes=settings.OUTPUT_EAGER_FLUSHES,
+        eager_lines=settings.OUTPUT_EAGER_LINES,
         heartbeat_interval=settings.RUN_HEARTBEAT_INTERVAL,
         fence_after=settings.RUN_FENCE_AFTER,
         max_bytes=settings.OUTPUT_MAX_BYTES,

@@ -1,13 +1,16 @@
 """Store a running step's output in numbered chunks and push each batch to browsers.
 
-Executors emit line by line from their own thread; one flusher thread batches the lines
-(every ``flush_interval`` seconds or ``flush_lines`` lines), writes them as chunks with a
-per-run ``seq``, then broadcasts them.  The same thread beats the run's heartbeat and notices
-a cancel request.  Only this thread writes chunks, so ``seq`` order is output order.
+Executors emit line by line from their own thread; one flusher thread writes them as chunks
+with a per-run ``seq``, then broadcasts them.  Output after a quiet spell is flushed at once
+(up to ``eager_flushes`` times and ``eager_lines`` lines per ``flush_interval``); a flood, once
+that allowance is spent, is batched every ``flush_interval`` seconds or ``flush_lines`` lines.
+The same thread beats the run's heartbeat and notices a cancel request.  Only this thread
+writes chunks, so ``seq`` order is output order.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -85,6 +88,8 @@ class OutputRecorder:
         max_bytes: int | None = None,
         kill_on_limit: bool = True,
         idle_timeout: float | None = None,
+        eager_flushes: int = 0,
+        eager_lines: int = 0,
     ) -> None:
         self.run_id = run_id
         self.cancel = cancel
@@ -96,6 +101,8 @@ class OutputRecorder:
         self.max_bytes = max_bytes
         self.kill_on_limit = kill_on_limit
         self.idle_timeout = idle_timeout
+        self.eager_flushes = eager_flushes
+        self.eager_lines = eager_lines
         self.last_seq = 0
         self.bytes = 0
         self.accepted_bytes = 0
@@ -106,6 +113,9 @@ class OutputRecorder:
         self._last_contact = time.monotonic()
         self._pending: list[tuple[str, str]] = []
         self._pending_lines = 0
+        self._allowance = float(eager_flushes)
+        self._lines_allowance = float(eager_lines)
+        self._allowance_at = time.monotonic()
         self._unsaved: list[dict] = []
         self._uncertain = False
         self._lock = threading.Lock()
@@ -124,7 +134,7 @@ class OutputRecorder:
 
     def emit(self, stream: str, text: str) -> None:
         with self._lock:
-            self._last_emit = time.monotonic()
+            self._last_emit = now = time.monotonic()
             if self.truncated:
                 return
             size = len(text.encode("utf-8", "replace"))
@@ -133,10 +143,30 @@ class OutputRecorder:
                 return
             self.accepted_bytes += size
             self._pending.append((stream, text))
-            self._pending_lines += text.count("\n") or 1
-            full = self._pending_lines >= self.flush_lines
-        if full:
+            lines = text.count("\n") or 1
+            self._pending_lines += lines
+            due = self._pending_lines >= self.flush_lines or self._flush_at_once(now, lines)
+        if due:
             self._wake.set()
+
+    def _flush_at_once(self, now: float, lines: int) -> bool:
+        """Whether output just emitted goes out now: two token buckets, refilled every
+        ``flush_interval`` with ``eager_flushes`` flushes and ``eager_lines`` lines, must both
+        allow it.  A flood spends the lines at once and then waits for the tick.  Nothing is
+        flushed early while a flush is already due, nor while the database is unreachable:
+        the retries keep their backoff."""
+        share = (now - self._allowance_at) / self.flush_interval
+        self._allowance_at = now
+        self._allowance = min(self.eager_flushes, self._allowance + share * self.eager_flushes)
+        # In debt for at most one interval's worth: a flood is not remembered once it is over.
+        refilled = min(self.eager_lines, self._lines_allowance + share * self.eager_lines)
+        self._lines_allowance = max(-self.eager_lines, refilled - lines)
+        if self._wake.is_set() or self._uncertain:
+            return False
+        if self._allowance < 1 or self._lines_allowance < 0:
+            return False
+        self._allowance -= 1
+        return True
 
     def _truncate(self) -> None:
         self.truncated = True
@@ -176,7 +206,13 @@ class OutputRecorder:
             self._stop("fenced")
 
     def _loop(self) -> None:
-        next_beat = next_cancel_check = time.monotonic()
+        # The claim has just beaten the heartbeat and read the run: the first output is not
+        # kept waiting behind another beat and a cancel check, only its connection is opened
+        # while the step starts.
+        self._connect()
+        started = time.monotonic()
+        next_beat = started + self.heartbeat_interval
+        next_cancel_check = started + self.cancel_check_interval
         backoff = self.flush_interval
         while True:
             closing = self._closing.is_set()
@@ -209,6 +245,12 @@ class OutputRecorder:
             self._wake.wait(backoff)
             self._wake.clear()
         connection.close()
+
+    @staticmethod
+    def _connect() -> None:
+        # Unreachable now is handled by the loop, at the first write.
+        with contextlib.suppress(DatabaseError):
+            connection.ensure_connection()
 
     def _failed(self) -> None:
         log.exception("run %s: storing its output failed", self.run_id)

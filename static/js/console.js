@@ -40,6 +40,7 @@
     socket.onmessage = function (event) {
       var message = JSON.parse(event.data);
       if (message.type === "output") { self.append(message); }
+      if (message.type === "output_batch") { message.chunks.forEach(function (chunk) { self.append(chunk); }); }
       if (message.type === "status") { self.status(message.status, message.exit_code); }
       if (message.type === "live") { self.paused(!message.live); }
     };

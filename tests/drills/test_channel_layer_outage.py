@@ -27,6 +27,11 @@ async def watch(url: str, token: str, on_line) -> list[dict]:
     async with websockets.connect(url, additional_headers=headers) as socket:
         while True:
             message = json.loads(await asyncio.wait_for(socket.recv(), timeout=30))
+            if message["type"] == "output_batch":
+                for chunk in message["chunks"]:
+                    messages.append({"type": "output", **chunk})
+                    on_line(messages[-1])
+                continue
             messages.append(message)
             if message["type"] == "output":
                 on_line(message)

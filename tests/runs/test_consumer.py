@@ -7,6 +7,7 @@ from channels.testing import WebsocketCommunicator
 from rest_framework.authtoken.models import Token
 
 from incident_console.asgi import application
+from incident_console.runs import consumers
 from incident_console.runs.broadcast import run_group
 from incident_console.runs.models import OutputChunk, StepRun
 from incident_console.runs.services import step_run_start
@@ -44,8 +45,13 @@ async def connect(run_id, token, query=""):
 
 
 async def receive_seqs(communicator, count):
-    messages = [await communicator.receive_json_from(timeout=5) for _ in range(count)]
-    return [m.get("seq", m.get("status")) for m in messages]
+    """The seqs of the next ``count`` chunks or statuses, one frame holding one or several."""
+    seqs: list = []
+    while len(seqs) < count:
+        message = await communicator.receive_json_from(timeout=5)
+        for item in message.get("chunks", [message]):
+            seqs.append(item.get("seq", item.get("status")))
+    return seqs
 
 
 def live(*seqs):
@@ -58,9 +64,11 @@ def live(*seqs):
 async def test_a_late_client_gets_the_stored_output_after_its_seq(run, token):
     communicator, connected, _ = await connect(run.pk, token, "?after=2")
     assert connected
-    first = await communicator.receive_json_from(timeout=5)
-    assert first == {"type": "output", "seq": 3, "stream": "stdout", "text": "chunk 3\n"}
-    assert await receive_seqs(communicator, 2) == [4, 5]
+    backlog = await communicator.receive_json_from(timeout=5)
+    assert backlog == {
+        "type": "output_batch",
+        "chunks": [{"seq": seq, "stream": "stdout", "text": f"chunk {seq}\n"} for seq in (3, 4, 5)],
+    }
     assert await communicator.receive_nothing(timeout=0.2)
     await communicator.disconnect()
 
@@ -72,6 +80,20 @@ async def test_live_chunks_follow_the_backlog_without_duplicates(run, token):
     await get_channel_layer().group_send(run_group(run.pk), live(4, 5, 6, 7))
     assert await receive_seqs(communicator, 2) == [6, 7]
     assert await communicator.receive_nothing(timeout=0.2)
+    await communicator.disconnect()
+
+
+async def test_live_chunks_pushed_one_by_one_arrive_once_in_order_alone_or_batched(run, token):
+    communicator, _, _ = await connect(run.pk, token)
+    await receive_seqs(communicator, 5)
+    await sync_to_async(store)(run, 6, 7, 8)
+    for seq in (6, 7, 8):
+        await get_channel_layer().group_send(run_group(run.pk), live(seq))
+    frames = []
+    while sum(len(frame.get("chunks", [frame])) for frame in frames) < 3:
+        frames.append(await communicator.receive_json_from(timeout=5))
+    assert [c["seq"] for frame in frames for c in frame.get("chunks", [frame])] == [6, 7, 8]
+    assert {frame["type"] for frame in frames} <= {"output", "output_batch"}
     await communicator.disconnect()
 
 
@@ -98,6 +120,27 @@ async def test_the_final_status_comes_after_every_chunk(run, token):
     }
     await get_channel_layer().group_send(run_group(run.pk), status)
     assert await receive_seqs(communicator, 2) == [6, "succeeded"]
+    await communicator.disconnect()
+
+
+async def test_a_client_connecting_as_the_run_ends_gets_every_chunk_before_the_status(
+    run, token, monkeypatch
+):
+    """The last chunks are stored and the run ends while the client's connection is set up."""
+    load_run = consumers._load_run
+    loads = 0
+
+    async def run_ends_meanwhile(run_id, user):
+        nonlocal loads
+        loads += 1
+        if loads == 2:
+            await sync_to_async(store)(run, 6, 7)
+            await sync_to_async(StepRun.objects.filter(pk=run.pk).update)(status="succeeded")
+        return await load_run(run_id, user)
+
+    monkeypatch.setattr(consumers, "_load_run", run_ends_meanwhile)
+    communicator, _, _ = await connect(run.pk, token)
+    assert await receive_seqs(communicator, 8) == [1, 2, 3, 4, 5, 6, 7, "succeeded"]
     await communicator.disconnect()
 
 

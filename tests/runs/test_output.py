@@ -1,0 +1,121 @@
+"""The output recorder: a line after a quiet spell goes out at once, a flood is batched, and no
+line is lost or stored twice when one turns into the other."""
+
+import threading
+import time
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+
+from incident_console.asgi import application
+from incident_console.runs.models import OutputChunk, StepRun
+from incident_console.runs.output import OutputRecorder
+from incident_console.runs.services import step_run_start
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+AN_HOUR = 3600.0
+
+
+@pytest.fixture
+def running_run(incident, user):
+    run = step_run_start(incident=incident, step_id="count", actor=user, params={}, dispatch=False)
+    now = timezone.now()
+    StepRun.objects.filter(pk=run.pk).update(status="running", started_at=now, heartbeat_at=now)
+    return run
+
+
+def recorder(run, *, flush_interval, eager_flushes, eager_lines=1000):
+    return OutputRecorder(
+        run.pk,
+        threading.Event(),
+        flush_interval=flush_interval,
+        flush_lines=1_000_000,
+        heartbeat_interval=AN_HOUR,
+        fence_after=2 * AN_HOUR,
+        eager_flushes=eager_flushes,
+        eager_lines=eager_lines,
+    )
+
+
+def stored(run) -> list[tuple[int, str]]:
+    return list(OutputChunk.objects.filter(run=run).order_by("seq").values_list("seq", "text"))
+
+
+def wait_for(predicate, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.01)
+    raise AssertionError("condition not met in time")
+
+
+def test_a_line_after_a_quiet_spell_is_stored_without_waiting_for_the_tick(running_run):
+    with recorder(running_run, flush_interval=AN_HOUR, eager_flushes=5) as output:
+        output.emit("stdout", "first\n")
+        wait_for(lambda: len(stored(running_run)) == 1)
+        output.emit("stdout", "alone\n")
+        wait_for(lambda: stored(running_run) == [(1, "first\n"), (2, "alone\n")])
+
+
+async def test_a_line_after_a_quiet_spell_is_pushed_without_waiting_for_the_tick(running_run, user):
+    token = await sync_to_async(lambda: Token.objects.create(user=user).key)()
+    communicator = WebsocketCommunicator(
+        application,
+        f"/ws/runs/{running_run.pk}/",
+        headers=[(b"authorization", f"Token {token}".encode())],
+    )
+    assert (await communicator.connect())[0]
+    output = recorder(running_run, flush_interval=AN_HOUR, eager_flushes=5)
+    output.__enter__()
+    try:
+        output.emit("stdout", "first\n")
+        await communicator.receive_json_from(timeout=10)
+        output.emit("stdout", "alone\n")
+        # Well within the consumer's own database check (every 5 s): this is the push.
+        message = await communicator.receive_json_from(timeout=3)
+    finally:
+        await sync_to_async(output.__exit__)(None, None, None)
+        await communicator.disconnect()
+    assert message == {"type": "output", "seq": 2, "stream": "stdout", "text": "alone\n"}
+
+
+def test_a_flood_is_batched_once_the_eager_flushes_are_spent(running_run):
+    lines = [f"line {i}\n" for i in range(1000)]
+    with recorder(running_run, flush_interval=AN_HOUR, eager_flushes=3) as output:
+        for line in lines:
+            output.emit("stdout", line)
+    chunks = stored(running_run)
+    # At most the three eager flushes, then the rest together when the step ends.
+    assert len(chunks) <= 4
+    assert "".join(text for _, text in chunks) == "".join(lines)
+
+
+def test_a_flood_waits_for_the_tick_once_it_has_spent_the_eager_lines(running_run):
+    with recorder(running_run, flush_interval=AN_HOUR, eager_flushes=5, eager_lines=100) as output:
+        output.emit("stdout", "first\n")
+        wait_for(lambda: len(stored(running_run)) == 1)
+        output.emit("stdout", "".join(f"flood {i}\n" for i in range(500)))
+        output.emit("stdout", "more\n")
+        time.sleep(0.5)
+        assert stored(running_run) == [(1, "first\n")], "the flood waits for the tick"
+    assert "".join(text for _, text in stored(running_run)).endswith("flood 499\nmore\n")
+
+
+def test_no_line_is_lost_or_stored_twice_between_quiet_spells_and_floods(running_run):
+    expected = []
+    with recorder(running_run, flush_interval=0.05, eager_flushes=2) as output:
+        for burst in range(6):
+            lines = [f"burst {burst} line {i}\n" for i in range(1 if burst % 2 else 3000)]
+            for line in lines:
+                output.emit("stdout", line)
+            expected.extend(lines)
+            wait_for(lambda: "".join(t for _, t in stored(running_run)) == "".join(expected))
+    chunks = stored(running_run)
+    assert [seq for seq, _ in chunks] == list(range(1, len(chunks) + 1))
+    assert "".join(text for _, text in chunks) == "".join(expected)
+    assert output.last_seq == len(chunks)
