@@ -46,6 +46,9 @@ __all__ = [
 CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
 LATIN = re.compile(r"[a-z]", re.IGNORECASE)
 # libyaml's emitter, where PyYAML has it, is about ten times faster on a large document.
+# Every code block is a step or the output of one: past twice the steps a document may hold
+# it is refused before any of it is parsed.
+MAX_CODE_BLOCKS = 2 * LIMITS["steps"]
 # Past this many, sections kept out are counted in one note (their lines stay accounted for).
 MAX_KEPT_OUT_NOTES = 100
 # A person reads the notes before saving: past this many the rest are counted, not listed.
@@ -89,6 +92,10 @@ def import_markdown(text: str, *, contact_aliases: Mapping[str, str] | None = No
     if "\x00" in text:
         raise ImportRefused("the document is not text")
     root = read_markdown(text)
+    if root.code_blocks > MAX_CODE_BLOCKS:  # each is a step, or a step's output: refuse early
+        raise ImportRefused(
+            f"the document has more than {MAX_CODE_BLOCKS} code blocks: split it into smaller ones"
+        )
     language = document_language(text)
     importer = _DocumentImporter(contact_aliases or {}, language=language)
     importer.walk(root)

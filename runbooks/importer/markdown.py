@@ -56,6 +56,7 @@ class Section:
     _body: list[str] = field(default_factory=list)  # the lines under the heading, unparsed
     _body_line: int = 0  # the line number of the first of them
     _parsed: bool = False
+    code_blocks: int = 0  # the root only: fenced blocks in the whole document
 
     @property
     def blocks(self) -> list[Block]:
@@ -136,6 +137,7 @@ def read_markdown(text: str) -> Section:
     if front:
         root._blocks.append(front)
     stack, current, body_start, fence = [root], root, start, ""
+    root.code_blocks = 0
     for index in range(start, len(lines)):
         line = lines[index]
         if fence:
@@ -144,6 +146,7 @@ def read_markdown(text: str) -> Section:
             continue
         if match := FENCE.match(line):
             fence = match.group(1)
+            root.code_blocks += 1
             continue
         if match := ATX.match(line):
             _body(current, lines, body_start, index)

@@ -356,6 +356,7 @@ def test_an_escalation_rule_still_reads_its_minutes():
     ("text", "refusal"),
     [
         ("# S\n```\n" + "ls /tmp\n" * 1001 + "```\n", "more than 1000 steps"),
+        ("# S\n" + "```\nls\n```\n" * 2001, "more than 2000 code blocks"),
         ("".join(f"# S{i}\n```\nls\n```\n" for i in range(101)), "more than 100 scenarios"),
         ("# S\n```\necho " + "x" * 300_000 + "\n```\n", "more than 262144 characters of commands"),
         (
@@ -363,7 +364,7 @@ def test_an_escalation_rule_still_reads_its_minutes():
             "more than 1000 parameters",
         ),
     ],
-    ids=["steps", "scenarios", "command characters", "parameters"],
+    ids=["steps", "code blocks", "scenarios", "command characters", "parameters"],
 )
 def test_a_document_past_a_limit_is_refused_clearly(text, refusal):
     with pytest.raises(ImportRefused, match=f"the document has {refusal}: split it"):
