@@ -330,3 +330,14 @@ def sshd(tmp_path_factory):
     server = start_sshd(tmp_path_factory.mktemp("sshd"))
     yield server
     stop(server.process)
+
+
+@pytest.fixture
+def telegram():
+    """A Telegram Bot API on loopback (tests/servers.py FakeTelegram) for the on-call tests."""
+    from tests.oncall.sites import BOT_TOKEN
+    from tests.servers import FakeTelegram
+
+    api = FakeTelegram(BOT_TOKEN)
+    yield api
+    api.stop()

@@ -9,11 +9,9 @@ a process.
 
 from __future__ import annotations
 
-import shutil
 import signal
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -25,12 +23,10 @@ from incident_console.oncall.models import Page
 from incident_console.site import site_load
 from tests.conftest import stop_process
 from tests.drills.conftest import api
-from tests.servers import FakeTelegram
+from tests.oncall.sites import BOT_TOKEN, rotating_site
 
 pytestmark = [pytest.mark.service, pytest.mark.drill, pytest.mark.django_db(transaction=True)]
 
-RINGO = Path(__file__).resolve().parents[2] / "runbooks" / "sites" / "ringo"
-BOT_TOKEN = "424242:fake-bot-secret-token"
 ACK_SECONDS = 9  # a sev1 page's acknowledgement window in this drill
 PRIMARY = "paging Lead DevOps (Ivan) — primary, L1"
 SECONDARY = "paging Backup DevOps (Petr) — secondary, L1"
@@ -47,25 +43,7 @@ def wait_until(predicate, timeout: float, what: str):
 @pytest.fixture
 def paging_site(tmp_path):
     """The shipped site, Lead DevOps primary this week, a sev1 page answered within 9 s."""
-    site = tmp_path / "site"
-    shutil.copytree(RINGO, site)
-    monday = timezone.localdate() - timedelta(days=timezone.localdate().weekday())
-    (site / "rotation.yaml").write_text(
-        "rotations:\n"
-        "  - level: 1\n"
-        "    people: [Lead DevOps, Backup DevOps]\n"
-        f"    starts: {monday.isoformat()}\n"
-        '    handover: "00:00"\n'
-        f"ack_minutes: {{sev1: {ACK_SECONDS / 60}}}\n"
-    )
-    return site
-
-
-@pytest.fixture
-def telegram():
-    api = FakeTelegram(BOT_TOKEN)
-    yield api
-    api.stop()
+    return rotating_site(tmp_path, f"{{sev1: {ACK_SECONDS / 60}}}")
 
 
 @pytest.fixture

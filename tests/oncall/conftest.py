@@ -3,43 +3,19 @@ after 5 minutes; Slack, a fake Telegram Bot API and SMTP on loopback."""
 
 from __future__ import annotations
 
-import shutil
-from datetime import timedelta
-from pathlib import Path
-
 import pytest
-from django.utils import timezone
 
 from incident_console.incidents.models import Contact
 from incident_console.notifications import services
-from tests.servers import FakeTelegram, start_recorder, start_smtp
-
-RINGO = Path(__file__).resolve().parents[2] / "runbooks" / "sites" / "ringo"
-BOT_TOKEN = "424242:fake-bot-secret-token"
+from tests.oncall.sites import BOT_TOKEN, rotating_site
+from tests.servers import start_recorder, start_smtp
 
 
 @pytest.fixture
 def oncall_site(settings, tmp_path):
-    site = tmp_path / "site"
-    shutil.copytree(RINGO, site)
-    monday = timezone.localdate() - timedelta(days=timezone.localdate().weekday())
-    (site / "rotation.yaml").write_text(
-        "rotations:\n"
-        "  - level: 1\n"
-        "    people: [Lead DevOps, Backup DevOps]\n"
-        f"    starts: {monday.isoformat()}\n"
-        '    handover: "00:00"\n'
-        "ack_minutes: {sev3: 5}\n"
-    )
+    site = rotating_site(tmp_path, "{sev3: 5}")
     settings.SITE_DIR = site
     return site
-
-
-@pytest.fixture
-def telegram():
-    api = FakeTelegram(BOT_TOKEN)
-    yield api
-    api.stop()
 
 
 @pytest.fixture
