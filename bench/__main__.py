@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -16,6 +17,9 @@ RESULTS = ROOT / "bench" / "results.json"
 
 
 def main() -> int:
+    # The stack's processes run in sessions of their own: a SIGTERM (timeout, kill) must still
+    # reach service_stack's cleanup, or they outlive the benchmark and serve its Redis db.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     quick = "--quick" in sys.argv
     only = _only(sys.argv)
     sizes = {

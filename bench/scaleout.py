@@ -47,8 +47,9 @@ def _concurrent_across(stack: Stack, runs: int, lines: int) -> dict:
         )
         return outcomes, time.perf_counter() - started
 
-    cpu_before = _cpu_seconds(stack)
+    cpu_before, client_before = _cpu_seconds(stack), time.process_time()
     outcomes, seconds = asyncio.run(all_runs())
+    client_cpu = time.process_time() - client_before
     cpu_after = _cpu_seconds(stack)
     cpu = [round(after - before, 1) for before, after in zip(cpu_before, cpu_after, strict=True)]
     ids = [run for run, _ in outcomes]
@@ -72,6 +73,7 @@ def _concurrent_across(stack: Stack, runs: int, lines: int) -> dict:
         # CPU seconds each process spent during the runs: webs first, then workers.
         "cpu_s_webs": cpu[: len(stack.webs)],
         "cpu_s_workers": cpu[len(stack.webs) :],
+        "cpu_s_client": round(client_cpu, 1),
     }
 
 
