@@ -5,17 +5,21 @@ from __future__ import annotations
 import json
 import os
 import platform
+import signal
 import sys
 import tempfile
 from pathlib import Path
 
-from bench import importer, streaming
+from bench import importer, memory, scaleout, streaming
 from bench.stack import ROOT, service_stack
 
 RESULTS = ROOT / "bench" / "results.json"
 
 
 def main() -> int:
+    # The stack's processes run in sessions of their own: a SIGTERM (timeout, kill) must still
+    # reach service_stack's cleanup, or they outlive the benchmark and serve its Redis db.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     quick = "--quick" in sys.argv
     only = _only(sys.argv)
     sizes = {
@@ -25,32 +29,46 @@ def main() -> int:
         "concurrent": 10 if quick else 50,
         "concurrent_lines": 500 if quick else 2000,
         "fanout_lines": 300 if quick else 1000,
+        "memory_mib": 128 if quick else 1024,
+        "scaleout_runs": 100,
+        "scaleout_lines": 500 if quick else 2000,
     }
     benchmarks = {
-        "throughput": lambda base, token, env: streaming.throughput(
-            base, token, sizes["throughput"]
+        "throughput": lambda stack: streaming.throughput(
+            stack.base, stack.token, sizes["throughput"]
         ),
-        "baseline": lambda base, token, env: streaming.baseline(sizes["throughput"]),
-        "latency": lambda base, token, env: streaming.latency(base, token, sizes["latency"], 100),
-        "click_to_first_line": lambda base, token, env: streaming.click_to_first_line(
-            base, token, sizes["clicks"]
+        "baseline": lambda stack: streaming.baseline(sizes["throughput"]),
+        "latency": lambda stack: streaming.latency(stack.base, stack.token, sizes["latency"], 100),
+        "click_to_first_line": lambda stack: streaming.click_to_first_line(
+            stack.base, stack.token, sizes["clicks"]
         ),
-        "concurrency": lambda base, token, env: streaming.concurrency(
-            base, token, sizes["concurrent"], sizes["concurrent_lines"]
+        "concurrency": lambda stack: streaming.concurrency(
+            stack.base, stack.token, sizes["concurrent"], sizes["concurrent_lines"]
         ),
-        "fanout": lambda base, token, env: streaming.fanout(
-            base, token, watchers=100, joiners=20, lines=sizes["fanout_lines"], rate=100
+        "fanout": lambda stack: streaming.fanout(
+            stack.base, stack.token, watchers=100, joiners=20, lines=sizes["fanout_lines"], rate=100
         ),
-        "pages": lambda base, token, env: _pages(env),
-        "importer": lambda base, token, env: importer.importer(base, env, repeat=1 if quick else 3),
+        "pages": lambda stack: _pages(stack.env),
+        "memory": lambda stack: memory.memory(stack, sizes["memory_mib"]),
+        "importer": lambda stack: importer.importer(
+            stack.base, stack.env, repeat=1 if quick else 3
+        ),
+    }
+    # These start stacks of their own, after the shared one has stopped.
+    on_their_own_stacks = {
+        "scaleout": lambda var: scaleout.scaleout(
+            var, runs=sizes["scaleout_runs"], lines=sizes["scaleout_lines"]
+        ),
     }
     var = Path(tempfile.mkdtemp(prefix="bench-"))
-    with service_stack(var) as (base, token, env):
-        report = {
-            name: benchmark(base, token, env)
-            for name, benchmark in benchmarks.items()
-            if only is None or name in only
-        }
+    wanted = {name for name in benchmarks if only is None or name in only}
+    report = {}
+    if wanted:
+        with service_stack(var) as stack:
+            report = {name: benchmarks[name](stack) for name in benchmarks if name in wanted}
+    for name, benchmark in on_their_own_stacks.items():
+        if only is None or name in only:
+            report[name] = benchmark(var)
     results = _summary(report)
     results["machine"] = {
         "cpus": os.cpu_count(),
@@ -144,6 +162,42 @@ def _pages_summary(report: dict) -> dict:
         "page_queries_small": max(
             pages["incident"]["small"]["queries"], pages["timeline"]["small"]["queries"]
         ),
+        # 1,000 open incidents on the dashboard; 100,000 past ones behind the review list.
+        "pages_dashboard_p50_ms": pages["dashboard"]["big"]["p50_ms"],
+        "pages_dashboard_queries": pages["dashboard"]["big"]["queries"],
+        "pages_dashboard_queries_small": pages["dashboard"]["small"]["queries"],
+        "pages_review_p50_ms": pages["review"]["big"]["p50_ms"],
+        "pages_review_queries": pages["review"]["big"]["queries"],
+        "pages_review_queries_small": pages["review"]["small"]["queries"],
+    }
+
+
+def _memory(report: dict) -> dict:
+    found = report["memory"]
+    if "skipped" in found:
+        return {"memory_skipped": found["skipped"]}
+    return {
+        "memory_mib_printed": found["mebibytes"],
+        "memory_worker_rss_before_mb": found["worker_rss_before_mib"],
+        "memory_worker_peak_rss_mb": found["worker_vmhwm_mib"],
+        "memory_page_js_heap_mb": found["page_js_heap_peak_mib"],
+        "memory_page_dom_nodes": found["page_dom_nodes_peak"],
+        "memory_page_evaluate_max_ms": found["page_evaluate_max_ms"],
+    }
+
+
+def _scaleout(report: dict) -> dict:
+    found = report["scaleout"]
+    one, two = found["1+1"], found["2+2"]
+    return {
+        "scaleout_runs": two["runs"],
+        "scaleout_1x1_lines_per_s": one["lines_per_s"],
+        "scaleout_2x2_lines_per_s": two["lines_per_s"],
+        "scaleout_ratio": found["ratio"],
+        "scaleout_2x2_per_web_lines_per_s": two["per_web_lines_per_s"],
+        "scaleout_2x2_per_worker_lines_per_s": two["per_worker_lines_per_s"],
+        "scaleout_lost_lines": one["lost_lines"] + two["lost_lines"],
+        "scaleout_duplicated_lines": one["duplicated_lines"] + two["duplicated_lines"],
     }
 
 
@@ -162,6 +216,8 @@ SUMMARIES = {
     "concurrency": _concurrency,
     "fanout": _fanout,
     "pages": _pages_summary,
+    "memory": _memory,
+    "scaleout": _scaleout,
     "importer": _importer,
 }
 

@@ -1,7 +1,11 @@
-"""Page benchmark: an incident with 10,000 timeline entries and 100,000 output lines.
+"""Page benchmarks: response time and SQL query count of the pages people keep open.
 
-Response time and SQL query count of the incident page and the timeline page, against the same
-pages of an incident with 100 entries: the count of queries must not grow with the entries.
+- the incident page and its timeline, for an incident with 10,000 timeline entries and 100,000
+  output lines, against the same pages of an incident with 100 entries;
+- the dashboard with 1,000 open incidents, against 10;
+- the review list (``/incidents/``) with 100,000 past incidents, against 10.
+
+The count of queries must not grow with the data.
 """
 
 from __future__ import annotations
@@ -95,6 +99,31 @@ def measure(client: Client, url: str, repeats: int) -> dict:
     }
 
 
+SEVERITIES = ("sev1", "sev2", "sev3", "sev4")
+OPEN_STATUSES = ("open", "acknowledged", "mitigated")
+
+
+def build_incidents(count: int, user, *, past: bool) -> None:
+    """``count`` incidents of the bench scenario: open ones, or resolved and closed ones."""
+    scenario = Scenario.objects.get(slug="bench")
+    now = timezone.now()
+    Incident.objects.bulk_create(
+        (
+            Incident(
+                scenario=scenario,
+                title=f"{'past' if past else 'open'} incident {i}",
+                severity=SEVERITIES[i % len(SEVERITIES)],
+                status=("resolved", "closed")[i % 2] if past else OPEN_STATUSES[i % 3],
+                opened_by=user,
+                commander=user,
+                resolved_at=now if past else None,
+            )
+            for i in range(count)
+        ),
+        batch_size=5000,
+    )
+
+
 def pages(repeats: int = 20) -> dict:
     user, _ = get_user_model().objects.get_or_create(username="bench-pages", is_superuser=True)
     client = Client(HTTP_HOST="127.0.0.1")
@@ -107,4 +136,21 @@ def pages(repeats: int = 20) -> dict:
             "small": measure(client, path.format(small.pk), repeats),
             "big": measure(client, path.format(big.pk), repeats),
         }
+    # The review first: the dashboard is then measured beside 100,000 past incidents too.
+    results["review"] = _grown(
+        client, "/incidents/", user, past=True, sizes=(10, 100_000), repeats=repeats
+    )
+    results["dashboard"] = _grown(client, "/", user, past=False, sizes=(10, 1000), repeats=repeats)
     return results
+
+
+def _grown(client: Client, url: str, user, *, past: bool, sizes, repeats: int) -> dict:
+    """The page measured with ``sizes[0]`` incidents of a kind, then with ``sizes[1]``."""
+    small, big = sizes
+    build_incidents(small, user, past=past)
+    measured = {"small": measure(client, url, repeats)}
+    build_incidents(big - small, user, past=past)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    measured["big"] = measure(client, url, repeats)
+    return measured

@@ -14,6 +14,7 @@ from django.db import connections
 
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
+_import_lock = threading.Lock()
 
 
 def registered_task(name: str) -> Task:
@@ -22,7 +23,11 @@ def registered_task(name: str) -> Task:
     from incident_console.celery import app
 
     if name not in app.tasks:
-        app.loader.import_default_modules()
+        # Serialised: a second request arriving while the first imports the modules would
+        # otherwise find the import under way, return at once, and not find its task.
+        with _import_lock:
+            if name not in app.tasks:
+                app.loader.import_default_modules()
     return app.tasks[name]
 
 

@@ -5,6 +5,7 @@ import re
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import get_language
 
 from incident_console.incidents.runbook_text import ScenarioShown, scenario_shown
 from runbooks.schema import Runbook, step_with_texts
@@ -54,7 +55,13 @@ class Scenario(models.Model):
     @property
     def shown(self) -> ScenarioShown:
         """Its title, symptoms, escalation and notes in the active language."""
-        return scenario_shown(self.definition, self.title)
+        # Kept on the instance per language (and definition, which a sync may replace): a list
+        # of incidents shares one scenario instance among its rows and reads it once per row.
+        kept = self.__dict__.setdefault("_shown_kept", {})
+        key = (get_language(), id(self.definition), self.title)
+        if key not in kept:
+            kept[key] = scenario_shown(self.definition, self.title)
+        return kept[key]
 
     def step(self, step_id: str) -> dict | None:
         return next((step for step in self.steps if step["id"] == step_id), None)
@@ -123,7 +130,12 @@ class Incident(models.Model):
 
     class Meta:
         ordering = ["-opened_at"]
-        indexes = [models.Index(fields=["status", "-opened_at"])]
+        # -opened_at alone: the review list and the dashboard's recent ones read the newest
+        # first across every status, which the status index cannot order.
+        indexes = [
+            models.Index(fields=["status", "-opened_at"]),
+            models.Index(fields=["-opened_at"]),
+        ]
         permissions = [
             ("respond", "Can open incidents, run safe steps, mark manual steps and cancel runs"),
             ("command", "Can run destructive steps, approve runs and change incident status"),

@@ -22,6 +22,7 @@ from incident_console.incidents.models import (
 )
 from incident_console.incidents.selectors import (
     incidents_filtered,
+    incidents_listed_for,
     incidents_open_by_urgency,
     incidents_visible_to,
     runs_visible_to,
@@ -38,7 +39,7 @@ TIMELINE_PREVIEW = 50
 
 @login_required
 def dashboard(request):
-    incidents = incidents_visible_to(request.user).select_related("scenario")
+    incidents = incidents_listed_for(request.user)
     active = incidents_open_by_urgency(incidents)
     recent = incidents.exclude(status__in=Incident.ACTIVE_STATUSES)[:20]
     context = {
@@ -202,7 +203,7 @@ def _stream(header: str, texts):
 @login_required
 def incident_list(request):
     """The review list: every incident, filtered like the API."""
-    incidents = incidents_visible_to(request.user).select_related("scenario", "commander")
+    incidents = incidents_listed_for(request.user)
     try:
         incidents = incidents_filtered(incidents, request.GET)
         error = ""
