@@ -67,6 +67,8 @@ def runbook_import_edit(*, result: ImportResult, edits: Edits) -> ImportResult:
 
     Refused edits, or runbooks they would leave invalid, raise InvalidInput saying each one,
     with the step's form field when there is one; the import itself is left as it was."""
+    if not edits:  # nothing to change: the import validated its runbooks already
+        return result
     try:
         runbooks = apply_edits(result.runbooks, edits)
     except EditsRefused as refused:
