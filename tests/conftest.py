@@ -32,8 +32,12 @@ SITE_RUNBOOKS = ROOT / "runbooks" / "sites" / "ringo" / "runbooks"
 SERVICE_MODE = not settings.EMBEDDED
 
 
-# Plain Python with no database or channel layer: the same in both modes, so run once.
-MODE_INDEPENDENT = [ROOT / "tests" / name for name in ("executors", "runbooks", "lint")]
+# Plain Python with no database or channel layer: the same in both modes, so run once.  So is
+# how a fresh process finds its Celery tasks (test_enqueue: five fresh processes a pass).
+MODE_INDEPENDENT = [
+    ROOT / "tests" / name
+    for name in ("executors", "runbooks", "lint", "background/test_enqueue.py")
+]
 
 
 def pytest_collection_modifyitems(config, items):

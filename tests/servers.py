@@ -140,11 +140,19 @@ class _HealthHandler(BaseHTTPRequestHandler):
         pass
 
 
+def serve_in_background(server) -> None:
+    """Serve on a thread; shutdown() answers within 50 ms (serve_forever's default poll of
+    0.5 s made every test that stops a server wait for it)."""
+    serve = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    serve.daemon = True
+    serve.start()
+
+
 def start_http() -> tuple[str, ThreadingHTTPServer]:
     """Answers /api/health/ with 200, /broken/… with 500 and /slow/… after three seconds."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _HealthHandler)
     server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    serve_in_background(server)
     return f"http://127.0.0.1:{server.server_address[1]}", server
 
 
@@ -172,7 +180,7 @@ def start_recorder() -> tuple[str, ThreadingHTTPServer]:
     server.received = []
     server.fail_next = []
     server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    serve_in_background(server)
     return f"http://127.0.0.1:{server.server_address[1]}", server
 
 
@@ -438,7 +446,7 @@ class FakeTelegram:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _TelegramHandler)
         self.server.api = self
         self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        serve_in_background(self.server)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def call(self, method: str, payload: dict) -> dict:

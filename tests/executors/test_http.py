@@ -7,7 +7,7 @@ import pytest
 from executors.base import SYSTEM_PREFIX, ExecutorError
 from executors.http import HTTPExecutor
 from executors.masking import SecretMasker
-from tests.servers import free_port, start_http
+from tests.servers import free_port, serve_in_background, start_http
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +89,7 @@ def start_recorder():
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
     server.received, server.body, server.location = [], b"ok", ""
     server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    serve_in_background(server)
     return server
 
 
