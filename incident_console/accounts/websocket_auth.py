@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import urlsplit
 
 from channels.auth import AuthMiddlewareStack
@@ -15,7 +16,9 @@ from rest_framework.authtoken.models import Token
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-@database_sync_to_async
+# Side by side on the loop's thread pool: a hundred browsers connecting at once do not queue
+# on the one thread Django's code otherwise shares.
+@functools.partial(database_sync_to_async, thread_sensitive=False)
 def _user_for_token(key: str):
     token = Token.objects.select_related("user").filter(key=key).first()
     if token is None or not token.user.is_active:

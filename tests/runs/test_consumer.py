@@ -7,7 +7,7 @@ from channels.testing import WebsocketCommunicator
 from rest_framework.authtoken.models import Token
 
 from incident_console.asgi import application
-from incident_console.runs import consumers
+from incident_console.runs import consumers, relay
 from incident_console.runs.broadcast import run_group
 from incident_console.runs.models import OutputChunk, StepRun
 from incident_console.runs.services import step_run_start
@@ -126,22 +126,74 @@ async def test_the_final_status_comes_after_every_chunk(run, token):
 async def test_a_client_connecting_as_the_run_ends_gets_every_chunk_before_the_status(
     run, token, monkeypatch
 ):
-    """The last chunks are stored and the run ends while the client's connection is set up."""
-    load_run = consumers._load_run
-    loads = 0
+    """The last chunks are stored and the run ends once the client hears its pushes, before
+    anything is read: what is read then holds them and the end."""
+    follow = consumers.follow
 
-    async def run_ends_meanwhile(run_id, user):
-        nonlocal loads
-        loads += 1
-        if loads == 2:
-            await sync_to_async(store)(run, 6, 7)
-            await sync_to_async(StepRun.objects.filter(pk=run.pk).update)(status="succeeded")
-        return await load_run(run_id, user)
+    async def run_ends_meanwhile(run_id, viewer):
+        relay = await follow(run_id, viewer)
+        await sync_to_async(store)(run, 6, 7)
+        await sync_to_async(StepRun.objects.filter(pk=run.pk).update)(status="succeeded")
+        return relay
 
-    monkeypatch.setattr(consumers, "_load_run", run_ends_meanwhile)
+    monkeypatch.setattr(consumers, "follow", run_ends_meanwhile)
     communicator, _, _ = await connect(run.pk, token)
     assert await receive_seqs(communicator, 8) == [1, 2, 3, 4, 5, 6, 7, "succeeded"]
     await communicator.disconnect()
+
+
+async def test_a_run_ending_between_reading_it_and_its_chunks_sends_its_end_after_them(
+    run, token, monkeypatch
+):
+    """The last lines are stored and the run ends just after its chunks were read.  Read the
+    other way round, the end would be sent at once and those lines never; here they and the
+    end come from the relay's next look at the database."""
+    monkeypatch.setattr(relay, "STORED_CHECK_INTERVAL", 0.2)
+    real_chunks_after = consumers.chunks_after
+
+    def run_ends_meanwhile(run_id, after, **kwargs):
+        chunks = real_chunks_after(run_id, after, **kwargs)
+        if not OutputChunk.objects.filter(run=run, seq=7).exists():
+            store(run, 6, 7)
+            StepRun.objects.filter(pk=run.pk).update(status="succeeded")
+        return chunks
+
+    monkeypatch.setattr(consumers, "chunks_after", run_ends_meanwhile)
+    communicator, _, _ = await connect(run.pk, token)
+    assert await receive_seqs(communicator, 8) == [1, 2, 3, 4, 5, 6, 7, "succeeded"]
+    await communicator.disconnect()
+
+
+async def test_a_lost_push_costs_a_delay_never_a_line(run, token, monkeypatch):
+    monkeypatch.setattr(relay, "STORED_CHECK_INTERVAL", 0.2)
+    communicator, _, _ = await connect(run.pk, token)
+    await receive_seqs(communicator, 5)
+    await sync_to_async(store)(run, 6, 7)
+    assert await receive_seqs(communicator, 2) == [6, 7]
+    await communicator.disconnect()
+
+
+async def test_viewers_of_a_run_in_one_process_share_one_group_membership(run, token):
+    layer = get_channel_layer()
+    viewers = [(await connect(run.pk, token))[0] for _ in range(3)]
+    for viewer in viewers:
+        await receive_seqs(viewer, 5)
+    assert await group_size(layer, run_group(run.pk)) == 1
+    await sync_to_async(store)(run, 6)
+    await layer.group_send(run_group(run.pk), live(6))
+    for viewer in viewers:
+        assert await receive_seqs(viewer, 1) == [6]
+    for viewer in viewers:
+        await viewer.disconnect()
+    assert await group_size(layer, run_group(run.pk)) == 0
+
+
+async def group_size(layer, group: str) -> int:
+    """Members of a group, in the in-memory layer or in Redis."""
+    if hasattr(layer, "groups"):
+        return len(layer.groups.get(group, {}))
+    connection = layer.connection(layer.consistent_hash(group))
+    return await connection.zcard(layer._group_key(group))
 
 
 async def test_reconnecting_with_after_resumes_exactly_where_the_client_stopped(run, token):
