@@ -50,6 +50,24 @@ def test_open_incidents_list_the_most_severe_first_then_the_oldest(four_open, us
 
 
 @pytest.mark.django_db
+def test_an_open_row_says_what_who_and_how_long_with_the_title_escaped(make_incident, user, client):
+    incident = make_incident(title='<img src=x onerror="alert(1)">', severity="sev1")
+    incident_restrict(incident=incident, restricted=True, actor=user)
+    opened_ago(incident, 65)
+    client.force_login(user)
+    html = client.get("/dashboard/open/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    row = re.search(r'<tr data-incident="\d+">.*?</tr>', html, re.S).group(0)
+    assert (
+        f'<a href="/incidents/{incident.pk}/">&lt;img src=x onerror=&quot;alert(1)&quot;&gt;</a>'
+        in row
+    )
+    assert '<span class="sev sev1">SEV1</span>' in row
+    assert "<img" not in row
+    assert '<span class="badge danger">ограниченный доступ</span>' in row
+    assert re.search(r'<td title="[0-9T:.+-]+">1\sчас,\s5\sминут назад</td>', row), row
+
+
+@pytest.mark.django_db
 def test_a_resolved_incident_leaves_the_open_list(incident, user, client):
     for status in ("acknowledged", "mitigated", "resolved"):
         incident_transition(incident=incident, to=status, actor=user)
