@@ -114,10 +114,11 @@ def incidents_filtered(incidents: QuerySet[Incident], params) -> QuerySet[Incide
 
 
 def incidents_open_by_urgency(incidents: QuerySet[Incident]) -> QuerySet[Incident]:
-    """The open ones among ``incidents``: most severe first (sev1 sorts before sev2 …), then
-    the oldest, which has waited longest."""
+    """The open ones among ``incidents``, with what the dashboard shows of them: most severe
+    first (sev1 sorts before sev2 …), then the oldest, which has waited longest."""
     active = incidents.filter(status__in=Incident.ACTIVE_STATUSES)
-    return active.order_by("severity", "opened_at", "pk")
+    shown = ("severity", "title", "restricted", "scenario", "status", "opened_at")
+    return active.only(*shown).order_by("severity", "opened_at", "pk")
 
 
 def scenarios_to_open() -> list[Scenario]:
