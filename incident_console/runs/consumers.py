@@ -69,21 +69,23 @@ class RunOutputConsumer(AsyncJsonWebsocketConsumer):
         self.sending = asyncio.Lock()
         self.inbox: list[dict] = []
         self.inbox_filled = asyncio.Event()
-        # Pushes are heard from here on, so what the database holds afterwards leaves no gap.
-        self.relay = await follow(self.run_id, self)
-        # The run is read before its chunks: when it had ended by then, every chunk was stored
-        # before, so the final status never overtakes the last lines.
-        run, chunks = await _run_and_chunks_after(self.run_id, user, self.last_seq)
-        if run is None:
-            # A run of a restricted incident this user may not see closes like one that never was.
-            await self._unfollow()
-            await self.close(code=CLOSE_NOT_FOUND)
-            return
-        self.live = self.relay.live
-        await self.accept()
-        if not self.live:
-            await self.send_json({"type": "live", "live": False})
+        # Pushes heard before the backlog is sent wait for it: a status never goes out first.
         async with self.sending:
+            # Pushes are heard from here on, so what the database holds afterwards leaves no gap.
+            self.relay = await follow(self.run_id, self)
+            # The run is read before its chunks: when it had ended by then, every chunk was
+            # stored before, so the final status never overtakes the last lines.
+            run, chunks = await _run_and_chunks_after(self.run_id, user, self.last_seq)
+            if run is None:
+                # A run of a restricted incident this user may not see closes like one that
+                # never was.
+                await self._unfollow()
+                await self.close(code=CLOSE_NOT_FOUND)
+                return
+            self.live = self.relay.live
+            await self.accept()
+            if not self.live:
+                await self.send_json({"type": "live", "live": False})
             await self._send_chunks(chunks)
             if len(chunks) == PAGE_SIZE:
                 await self._send_stored(before=None)
@@ -202,6 +204,8 @@ class RunOutputConsumer(AsyncJsonWebsocketConsumer):
         if self.relay is not None:
             self.relay = None
             await unfollow(self.run_id, self)
+        for task in self.status_tasks:
+            task.cancel()
 
     async def _send_status(self, status: str, exit_code: int | None) -> None:
         if self.finished:

@@ -1,5 +1,7 @@
 """The websocket: stored chunks first, then live ones; never a gap, never a duplicate."""
 
+import asyncio
+
 import pytest
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
@@ -127,13 +129,16 @@ async def test_a_client_connecting_as_the_run_ends_gets_every_chunk_before_the_s
     run, token, monkeypatch
 ):
     """The last chunks are stored and the run ends once the client hears its pushes, before
-    anything is read: what is read then holds them and the end."""
+    anything is read or the socket accepted: the pushed end waits for the backlog."""
     follow = consumers.follow
 
     async def run_ends_meanwhile(run_id, viewer):
         relay = await follow(run_id, viewer)
         await sync_to_async(store)(run, 6, 7)
         await sync_to_async(StepRun.objects.filter(pk=run.pk).update)(status="succeeded")
+        ended = {"type": "run.status", "status": "succeeded", "exit_code": 0, "last_seq": 7}
+        await get_channel_layer().group_send(run_group(run.pk), ended)
+        await asyncio.sleep(0.1)
         return relay
 
     monkeypatch.setattr(consumers, "follow", run_ends_meanwhile)
