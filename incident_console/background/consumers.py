@@ -18,6 +18,16 @@ UNREACHABLE = (OSError, TimeoutError, RedisError)
 log = logging.getLogger(__name__)
 
 
+async def join_group(layer, group: str, channel: str) -> bool:
+    """Add ``channel`` to ``group``; False when the channel layer cannot be reached now."""
+    try:
+        await asyncio.wait_for(layer.group_add(group, channel), JOIN_TIMEOUT)
+    except UNREACHABLE as error:
+        log.warning("%s: live updates paused, channel layer unreachable: %s", group, error)
+        return False
+    return True
+
+
 class GroupConsumer(AsyncJsonWebsocketConsumer):
     """Joins ``group`` without failing when the channel layer is unreachable; the subclass's
     ``keeper`` task re-joins (a restarted Redis forgets memberships) and catches up."""
@@ -27,14 +37,7 @@ class GroupConsumer(AsyncJsonWebsocketConsumer):
 
     async def join(self) -> bool:
         """Join the group; False when the channel layer cannot be reached right now."""
-        try:
-            await asyncio.wait_for(
-                self.channel_layer.group_add(self.group, self.channel_name), JOIN_TIMEOUT
-            )
-        except UNREACHABLE as error:
-            log.warning("%s: live updates paused, channel layer unreachable: %s", self.group, error)
-            return False
-        return True
+        return await join_group(self.channel_layer, self.group, self.channel_name)
 
     async def join_and_keep_joined(self) -> None:
         """Join, tell the page whether it is live, and keep re-joining while ``still_wanted``;

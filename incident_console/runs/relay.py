@@ -17,19 +17,17 @@ from typing import Protocol
 
 from channels.layers import get_channel_layer
 from django.db import DatabaseError
-from redis.exceptions import RedisError
 
+from incident_console.background.consumers import JOIN_TIMEOUT, UNREACHABLE, join_group
 from incident_console.runs.broadcast import run_group
 from incident_console.runs.queries import read_database, stored_state
 
-JOIN_TIMEOUT = 2.0
 # Pushes are hints: this often the relay reads what the database holds of the run and has its
 # viewers catch up, so a lost push costs at most this delay.
 STORED_CHECK_INTERVAL = 5.0
 REJOIN_INTERVAL = 5.0
 # While the layer is unreachable the relay tries again sooner: pushes resume a second after.
 REJOIN_INTERVAL_WHILE_AWAY = 1.0
-UNREACHABLE = (OSError, TimeoutError, RedisError)
 
 log = logging.getLogger(__name__)
 
@@ -60,14 +58,7 @@ class RunRelay:
         ]
 
     async def _join(self) -> bool:
-        try:
-            await asyncio.wait_for(
-                self.layer.group_add(self.group, self.channel_name), JOIN_TIMEOUT
-            )
-        except UNREACHABLE as error:
-            log.warning("%s: live updates paused, channel layer unreachable: %s", self.group, error)
-            return False
-        return True
+        return await join_group(self.layer, self.group, self.channel_name)
 
     async def _keep_joined(self) -> None:
         self.live = await self._join()
@@ -105,6 +96,7 @@ class RunRelay:
     async def stop(self) -> None:
         for task in self.tasks:
             task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
         with contextlib.suppress(*UNREACHABLE):
             await asyncio.wait_for(
                 self.layer.group_discard(self.group, self.channel_name), JOIN_TIMEOUT
@@ -136,9 +128,3 @@ async def unfollow(run_id: int, viewer: Viewer) -> None:
     if not relay.viewers:
         del _relays[key]
         await relay.stop()
-
-
-def viewers_here(run_id: int) -> int:
-    """How many viewers follow the run in this event loop."""
-    relay = _relays.get((asyncio.get_running_loop(), run_id))
-    return len(relay.viewers) if relay else 0
