@@ -68,6 +68,33 @@ def test_an_open_row_says_what_who_and_how_long_with_the_title_escaped(make_inci
 
 
 @pytest.mark.django_db
+def test_a_past_row_in_the_review_says_when_how_long_and_links_its_pages(
+    make_incident, user, client
+):
+    incident = make_incident(title="<b>disk</b> & more", severity="sev2")
+    Incident.objects.filter(pk=incident.pk).update(
+        status="resolved",
+        is_drill=True,
+        opened_at=timezone.now() - timedelta(minutes=95),
+        resolved_at=timezone.now() - timedelta(minutes=5),
+    )
+    client.force_login(user)
+    html = client.get("/incidents/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    row = re.search(r"<tr><td>\d+</td>.*?</tr>", html, re.S).group(0)
+    assert '<span class="sev sev2">SEV2</span> <span class="badge">учения</span>' in row
+    assert f'<a href="/incidents/{incident.pk}/">&lt;b&gt;disk&lt;/b&gt; &amp; more</a>' in row
+    assert re.search(r"<td>\d{4}-\d\d-\d\d \d\d:\d\d</td><td>1\sчас,\s30\sминут</td>", row), row
+    assert f'href="/incidents/{incident.pk}/timeline/"' in row
+    assert f'href="/incidents/{incident.pk}/postmortem/"' in row
+
+
+@pytest.mark.django_db
+def test_the_review_says_when_nothing_matches(user, client):
+    client.force_login(user)
+    assert "No incident matches." in client.get("/incidents/?q=nothing-like-this").content.decode()
+
+
+@pytest.mark.django_db
 def test_a_resolved_incident_leaves_the_open_list(incident, user, client):
     for status in ("acknowledged", "mitigated", "resolved"):
         incident_transition(incident=incident, to=status, actor=user)
