@@ -38,7 +38,9 @@ class _Cells:
 
     def __init__(self) -> None:
         self.detail = _url_of("incident-detail")
-        self.restricted = f' <span class="badge danger">{escape(gettext("restricted"))}</span>'
+        # gettext outside f-strings: makemessages does not look inside them.
+        restricted = escape(gettext("restricted"))
+        self.restricted = f' <span class="badge danger">{restricted}</span>'
         self.statuses: dict[str, str] = {}
 
     def leading(self, incident: Incident, after_severity: str = "") -> str:
@@ -79,11 +81,13 @@ def open_incident_rows(incidents: Iterable[Incident]) -> SafeString:
 @register.simple_tag
 def past_incident_rows(incidents: Iterable[Incident]) -> SafeString:
     cells = _Cells()
-    drill = f' <span class="badge">{escape(gettext("drill"))}</span>'
+    drill_label = escape(gettext("drill"))
+    timeline_label, postmortem_label = escape(gettext("timeline")), escape(gettext("postmortem"))
+    drill = f' <span class="badge">{drill_label}</span>'
     timeline, postmortem = _url_of("incident-timeline"), _url_of("postmortem")
     links = (
-        f'<td><a href="{timeline}">{escape(gettext("timeline"))}</a> · '
-        f'<a href="{postmortem}">{escape(gettext("postmortem"))}</a></td>'
+        f'<td><a href="{timeline}">{timeline_label}</a> · '
+        f'<a href="{postmortem}">{postmortem_label}</a></td>'
     )
     return _rows(
         f"<tr>{cells.leading(incident, drill if incident.is_drill else '')}"
