@@ -123,9 +123,17 @@ class RunOutputConsumer(AsyncJsonWebsocketConsumer):
         if message["type"] == "run.output":
             self.inbox.extend(message["chunks"])
             self.inbox_filled.set()
+        elif message["type"] == "relay.live" and message["live"] != self.live:
+            self.live = message["live"]
+            self.status_tasks.add(task := asyncio.create_task(self._tell_live()))
+            task.add_done_callback(self.status_tasks.discard)
         elif message["type"] in ("run.status", "run.stored"):
             self.status_tasks.add(task := asyncio.create_task(self.run_status(message)))
             task.add_done_callback(self.status_tasks.discard)
+
+    async def _tell_live(self) -> None:
+        async with self.sending:  # after the backlog, never before the socket is accepted
+            await self.send_json({"type": "live", "live": self.live})
 
     async def receive_json(self, content, **kwargs) -> None:
         """Clients only listen; anything they send is ignored."""

@@ -66,7 +66,10 @@ class RunRelay:
         self.tasks.append(asyncio.create_task(self._receive_forever()))
         while True:
             await asyncio.sleep(REJOIN_INTERVAL if self.live else REJOIN_INTERVAL_WHILE_AWAY)
-            self.live = await self._join()
+            live = await self._join()
+            if live != self.live:
+                self.live = live
+                self._hand_out({"type": "relay.live", "live": live})
 
     async def _receive_forever(self) -> None:
         while True:
