@@ -47,5 +47,5 @@ def test_a_viewer_reads_the_incident_live_with_nothing_to_press(new_page, viewer
 
     commander.fill("[data-form=note] [name=text]", "the viewer sees this")
     commander.click("[data-form=note] button")
-    expect(viewer.locator("#timeline li").first).to_contain_text("the viewer sees this")
+    expect(viewer.locator("#timeline li", has_text="the viewer sees this")).to_have_count(1)
     assert viewer.errors == []

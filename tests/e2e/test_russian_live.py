@@ -139,8 +139,8 @@ def test_a_timeline_entry_added_live_shows_its_time_in_the_pages_zone_like_the_s
     opened = page.locator("#timeline li").last.inner_text()
     page.fill("[data-form=note] input[name=text]", "db1 снова отвечает")
     page.click("[data-form=note] button")
-    live = page.locator("#timeline li").first
-    expect(live).to_contain_text("db1 снова отвечает")
+    live = page.locator("#timeline li", has_text="db1 снова отвечает")
+    expect(live).to_have_count(1)
     at = datetime.fromisoformat(live.locator("time").get_attribute("datetime"))
     moscow = at.astimezone(ZoneInfo(PAGE_ZONE)).strftime("%H:%M:%S")
     assert live.inner_text() == f"{moscow} oncall db1 снова отвечает"
