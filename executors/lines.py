@@ -6,6 +6,8 @@ import codecs
 import re
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_CHARS = "".join(map(chr, [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]))
+_CONTROL_BYTES = _CONTROL_CHARS.encode()
 
 
 def printable(text: str) -> str:
@@ -13,8 +15,14 @@ def printable(text: str) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
+def _has_control(data: bytes) -> bool:
+    # Several times faster than the regular expression's scan; most output has none.
+    return len(data.translate(None, _CONTROL_BYTES)) != len(data)
+
+
 class LineSplitter:
-    """Feed bytes, get complete lines (with their newline); lines past ``max_line`` are split."""
+    """Feed bytes, get text that ends where a line ends; a line longer than ``max_line`` comes
+    in pieces, so no buffer grows without bound."""
 
     def __init__(self, max_line: int = 16384) -> None:
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
@@ -26,14 +34,16 @@ class LineSplitter:
         return bool(self._partial)
 
     def feed(self, data: bytes) -> list[str]:
-        # printable() leaves newlines alone and is idempotent, so it can run on the whole read.
-        text = self._partial + printable(self._decoder.decode(data))
-        lines = text.splitlines(keepends=True)
-        if lines and not lines[-1].endswith(("\n", "\r")):
-            self._partial = lines.pop()
-        else:
-            self._partial = ""
-        out = [piece for line in lines for piece in self._split_long(line)]
+        """The whole lines completed by ``data``, as one text, and any piece of a line grown
+        past ``max_line``: a reader may hand the text on as it is, without splitting it."""
+        text = self._decoder.decode(data)
+        if _has_control(data):
+            # printable() leaves newlines alone and is idempotent, so it can run on the read.
+            text = printable(text)
+        text = self._partial + text
+        end = max(text.rfind("\n"), text.rfind("\r")) + 1
+        out = [text[:end]] if end else []
+        self._partial = text[end:]
         while len(self._partial) >= self._max_line:
             out.append(self._partial[: self._max_line])
             self._partial = self._partial[self._max_line :]

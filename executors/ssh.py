@@ -240,8 +240,11 @@ class _RemoteCommand:
         while self.channel.recv_ready():
             emit_lines(self.emit, "stdout", self.stdout.feed(self.channel.recv(65536)))
         while self.channel.recv_stderr_ready():
-            lines = self.stderr.feed(self.channel.recv_stderr(65536))
-            emit_lines(self.emit, "stderr", [line for line in lines if not self._is_marker(line)])
+            texts = self.stderr.feed(self.channel.recv_stderr(65536))
+            if self.pgid is None:
+                lines = (line for text in texts for line in text.splitlines(keepends=True))
+                texts = [line for line in lines if not self._is_marker(line)]
+            emit_lines(self.emit, "stderr", texts)
 
     def _is_marker(self, line: str) -> bool:
         if self.pgid is None and line.startswith(PGID_MARKER):

@@ -191,6 +191,25 @@ def test_very_long_lines_are_split_so_no_buffer_grows_without_bound():
     assert splitter.flush() == ["a" * 848]
 
 
+def test_the_splitter_hands_on_whole_lines_and_keeps_the_unfinished_one():
+    from executors.lines import LineSplitter
+
+    splitter = LineSplitter()
+    assert splitter.feed(b"one\ntwo\nthr") == ["one\ntwo\n"]
+    assert splitter.feed(b"ee\r") == ["three\r"]
+    assert splitter.feed(b"\nfour") == ["\n"]
+    assert splitter.flush() == ["four"]
+
+
+def test_the_splitter_escapes_control_bytes_even_beside_a_character_cut_in_two():
+    from executors.lines import LineSplitter
+
+    splitter = LineSplitter()
+    cyrillic = "ж".encode()
+    assert splitter.feed(b"a\x1b[31m" + cyrillic[:1]) == []
+    assert splitter.feed(cyrillic[1:] + b"\x00\n") == ["a\\x1b[31mж\\x00\n"]
+
+
 def test_a_very_long_line_arrives_whole_and_in_order():
     result, lines = run({"script": "head -c 50000 /dev/zero | tr '\\0' a; echo"}, max_line=16384)
     assert result.status == "succeeded"
