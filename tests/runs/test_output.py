@@ -119,3 +119,15 @@ def test_no_line_is_lost_or_stored_twice_between_quiet_spells_and_floods(running
     assert [seq for seq, _ in chunks] == list(range(1, len(chunks) + 1))
     assert "".join(text for _, text in chunks) == "".join(expected)
     assert output.last_seq == len(chunks)
+
+
+@pytest.mark.service
+def test_on_postgresql_output_text_is_compressed_with_lz4_the_faster_method():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attcompression FROM pg_attribute "
+            "WHERE attrelid = 'runs_outputchunk'::regclass AND attname = 'text'"
+        )
+        assert cursor.fetchone() == ("l",)
