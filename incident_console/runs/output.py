@@ -25,6 +25,8 @@ from incident_console.runs.models import OutputChunk, StepRun
 log = logging.getLogger(__name__)
 
 MAX_CHUNK_CHARS = 64 * 1024
+# Output read but not yet stored, past which the reader waits for the store to catch up.
+MAX_BACKLOG_BYTES = 8 * 1024 * 1024
 # After the step has ended, unsaved output waits this long for the database to come back.
 GIVE_UP_AFTER = 3600.0
 
@@ -113,12 +115,14 @@ class OutputRecorder:
         self._last_contact = time.monotonic()
         self._pending: list[tuple[str, str]] = []
         self._pending_lines = 0
+        self._backlog_bytes = 0
         self._allowance = float(eager_flushes)
         self._lines_allowance = float(eager_lines)
         self._allowance_at = time.monotonic()
         self._unsaved: list[dict] = []
         self._uncertain = False
         self._lock = threading.Lock()
+        self._stored = threading.Condition(self._lock)
         self._wake = threading.Event()
         self._closing = threading.Event()
         self._thread = threading.Thread(target=self._loop, name=f"output-{run_id}", daemon=True)
@@ -142,12 +146,24 @@ class OutputRecorder:
                 self._truncate()
                 return
             self.accepted_bytes += size
+            self._backlog_bytes += size
             self._pending.append((stream, text))
             lines = text.count("\n") or 1
             self._pending_lines += lines
             due = self._pending_lines >= self.flush_lines or self._flush_at_once(now, lines)
-        if due:
+            if due:
+                self._wake.set()
+            self._wait_for_the_store()
+
+    def _wait_for_the_store(self) -> None:
+        """Hold the reader (and so the step, once its pipe is full) while too much output
+        waits to be stored: a flood costs bounded memory.  Not while the database is away:
+        then the step goes on, bounded by ``max_bytes``, and the fence decides."""
+        while self._backlog_bytes > MAX_BACKLOG_BYTES and not (
+            self._uncertain or self.cancel.is_set() or self._closing.is_set()
+        ):
             self._wake.set()
+            self._stored.wait(0.1)
 
     def _flush_at_once(self, now: float, lines: int) -> bool:
         """Whether output just emitted goes out now: two token buckets, refilled every
@@ -174,7 +190,7 @@ class OutputRecorder:
         notice = (
             f"output limit of {self.max_bytes} bytes reached: later output is not kept; {action}"
         )
-        self._pending.append(("stderr", f"{SYSTEM_PREFIX}{notice}\n"))
+        self._add_notice(notice)
         if self.kill_on_limit:
             self._stop("output_limit")
 
@@ -185,7 +201,12 @@ class OutputRecorder:
 
     def _say(self, notice: str) -> None:
         with self._lock:
-            self._pending.append(("stderr", f"{SYSTEM_PREFIX}{notice}\n"))
+            self._add_notice(notice)
+
+    def _add_notice(self, notice: str) -> None:
+        text = f"{SYSTEM_PREFIX}{notice}\n"
+        self._pending.append(("stderr", text))
+        self._backlog_bytes += len(text.encode())
 
     def _check_idle(self) -> None:
         if self.idle_timeout is None or self.stop_reason is not None:
@@ -280,8 +301,12 @@ class OutputRecorder:
         self._uncertain = False
         self._last_contact = time.monotonic()
         self.last_seq = self._unsaved[-1]["seq"]
-        self.bytes += sum(len(c["text"].encode("utf-8", "replace")) for c in self._unsaved)
+        stored_bytes = sum(len(c["text"].encode("utf-8", "replace")) for c in self._unsaved)
+        self.bytes += stored_bytes
         saved, self._unsaved = self._unsaved, []
+        with self._stored:
+            self._backlog_bytes -= stored_bytes
+            self._stored.notify_all()
         broadcast_output(self.run_id, saved)
         return True
 

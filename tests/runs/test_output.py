@@ -11,6 +11,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from incident_console.asgi import application
+from incident_console.runs import output as output_module
 from incident_console.runs.models import OutputChunk, StepRun
 from incident_console.runs.output import OutputRecorder
 from incident_console.runs.services import step_run_start
@@ -119,6 +120,31 @@ def test_no_line_is_lost_or_stored_twice_between_quiet_spells_and_floods(running
     assert [seq for seq, _ in chunks] == list(range(1, len(chunks) + 1))
     assert "".join(text for _, text in chunks) == "".join(expected)
     assert output.last_seq == len(chunks)
+
+
+def test_a_step_printing_faster_than_its_output_is_stored_is_held_to_a_bounded_backlog(
+    running_run, monkeypatch
+):
+    stored_bytes = 0
+    real_store = output_module.store_chunks
+
+    def slow_store(run_id, chunks):
+        nonlocal stored_bytes
+        time.sleep(0.02)
+        real_store(run_id, chunks)
+        stored_bytes += sum(len(chunk["text"]) for chunk in chunks)
+
+    monkeypatch.setattr(output_module, "store_chunks", slow_store)
+    monkeypatch.setattr(output_module, "MAX_BACKLOG_BYTES", 256 * 1024)
+    piece = "x" * 1023 + "\n"
+    emitted = largest_backlog = 0
+    with recorder(running_run, flush_interval=0.01, eager_flushes=0) as output:
+        for _ in range(4096):  # 4 MiB, far faster than 20 ms per store keeps up with
+            output.emit("stdout", piece)
+            emitted += len(piece)
+            largest_backlog = max(largest_backlog, emitted - stored_bytes)
+    assert largest_backlog <= 256 * 1024 + len(piece)
+    assert sum(len(text) for _, text in stored(running_run)) == emitted
 
 
 @pytest.mark.service
