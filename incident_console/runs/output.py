@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 MAX_CHUNK_CHARS = 64 * 1024
 # Output read but not yet stored, past which the reader waits for the store to catch up.
 MAX_BACKLOG_BYTES = 8 * 1024 * 1024
+MAX_BACKLOG_WAIT = 1.0
 # After the step has ended, unsaved output waits this long for the database to come back.
 GIVE_UP_AFTER = 3600.0
 
@@ -158,12 +159,18 @@ class OutputRecorder:
     def _wait_for_the_store(self) -> None:
         """Hold the reader (and so the step, once its pipe is full) while too much output
         waits to be stored: a flood costs bounded memory.  Not while the database is away:
-        then the step goes on, bounded by ``max_bytes``, and the fence decides."""
+        then the step goes on, bounded by ``max_bytes``, and the fence decides.  Never for
+        more than ``MAX_BACKLOG_WAIT`` at a time, so that a store hanging on a dead connection
+        does not keep the reader from enforcing the step's timeout and cancel."""
+        give_up_at = time.monotonic() + MAX_BACKLOG_WAIT
         while self._backlog_bytes > MAX_BACKLOG_BYTES and not (
             self._uncertain or self.cancel.is_set() or self._closing.is_set()
         ):
+            left = give_up_at - time.monotonic()
+            if left <= 0:
+                return
             self._wake.set()
-            self._stored.wait(0.1)
+            self._stored.wait(min(left, 0.1))
 
     def _flush_at_once(self, now: float, lines: int) -> bool:
         """Whether output just emitted goes out now: two token buckets, refilled every

@@ -147,6 +147,32 @@ def test_a_step_printing_faster_than_its_output_is_stored_is_held_to_a_bounded_b
     assert sum(len(text) for _, text in stored(running_run)) == emitted
 
 
+def test_a_hanging_store_holds_the_reader_a_second_at_a_time_and_a_cancel_frees_it_at_once(
+    running_run, monkeypatch
+):
+    store_may_finish = threading.Event()
+    real_store = output_module.store_chunks
+
+    def hanging_store(run_id, chunks):
+        store_may_finish.wait(30)
+        real_store(run_id, chunks)
+
+    monkeypatch.setattr(output_module, "store_chunks", hanging_store)
+    monkeypatch.setattr(output_module, "MAX_BACKLOG_BYTES", 1024)
+    with recorder(running_run, flush_interval=0.01, eager_flushes=0) as output:
+        started = time.monotonic()
+        output.emit("stdout", "x" * 2047 + "\n")
+        held = time.monotonic() - started
+        threading.Timer(0.2, output.cancel.set).start()
+        started = time.monotonic()
+        output.emit("stdout", "y\n")
+        freed = time.monotonic() - started
+        store_may_finish.set()
+    assert 0.9 <= held <= 1.5, "the reader goes back to its timeout and cancel checks"
+    assert freed < 0.6
+    assert "".join(text for _, text in stored(running_run)) == "x" * 2047 + "\ny\n"
+
+
 @pytest.mark.service
 def test_on_postgresql_output_text_is_compressed_with_lz4_the_faster_method():
     from django.db import connection
