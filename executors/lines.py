@@ -5,8 +5,9 @@ from __future__ import annotations
 import codecs
 import re
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Every C0 control character but tab, newline and carriage return, and DEL.
 _CONTROL_CHARS = "".join(map(chr, [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]))
+_CONTROL = re.compile(f"[{re.escape(_CONTROL_CHARS)}]")
 _CONTROL_BYTES = _CONTROL_CHARS.encode()
 
 
