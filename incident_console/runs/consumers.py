@@ -125,11 +125,14 @@ class RunOutputConsumer(AsyncJsonWebsocketConsumer):
             self.inbox_filled.set()
         elif message["type"] == "relay.live" and message["live"] != self.live:
             self.live = message["live"]
-            self.status_tasks.add(task := asyncio.create_task(self._tell_live()))
-            task.add_done_callback(self.status_tasks.discard)
+            self._in_background(self._tell_live())
         elif message["type"] in ("run.status", "run.stored"):
-            self.status_tasks.add(task := asyncio.create_task(self.run_status(message)))
-            task.add_done_callback(self.status_tasks.discard)
+            self._in_background(self.run_status(message))
+
+    def _in_background(self, coroutine) -> None:
+        """Run as a task of its own, cancelled when this viewer stops following the run."""
+        self.status_tasks.add(task := asyncio.create_task(coroutine))
+        task.add_done_callback(self.status_tasks.discard)
 
     async def _tell_live(self) -> None:
         async with self.sending:  # after the backlog, never before the socket is accepted
@@ -203,17 +206,17 @@ class RunOutputConsumer(AsyncJsonWebsocketConsumer):
         await self.send(text_data=_encoded_frame(self.run_id, chunks))
 
     async def disconnect(self, code: int) -> None:
-        for task in (self.keeper, self.forwarder, *self.status_tasks):
+        for task in (self.keeper, self.forwarder):
             if task is not None:
                 task.cancel()
         await self._unfollow()
 
     async def _unfollow(self) -> None:
+        for task in self.status_tasks:
+            task.cancel()
         if self.relay is not None:
             self.relay = None
             await unfollow(self.run_id, self)
-        for task in self.status_tasks:
-            task.cancel()
 
     async def _send_status(self, status: str, exit_code: int | None) -> None:
         if self.finished:
